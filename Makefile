@@ -1,0 +1,200 @@
+# Concurrency in C: processes, threads and event loops, measured.
+#
+# One non-recursive Makefile.  Everything is found by pattern, so a new
+# chapter, demo, exercise, test or figure needs no edit here:
+#   chapters/NN-slug/*.c            demo programs        -> build/demo/NN-slug/*
+#   chapters/NN-slug/bench_X.c      benchmark for plots  -> plots/NN-slug/X.dat
+#   exercises/NN-slug/X.{c,h}       stub and contract    -> build/check/NN-slug/X
+#   solutions/NN-slug/X.c           reference solution   -> build/sol/NN-slug/X
+#   tests/NN-slug/X.c               Criterion tests      (linked into both)
+#   tests/NN-slug/X.tsan.c          ThreadSanitizer driver (optional)
+#   tests/NN-slug/mutants/X--Y.c    a broken X the tests must catch
+#   plots/NN-slug/X.gp + X.dat      figure               -> build/plots/NN-slug/X.svg
+# A chapter that needs other tools (MPI) adds tests/NN-slug/rules.mk.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+.SECONDEXPANSION:
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+B      := build
+CC     := gcc
+PYTHON := python3
+NPROC  := $(shell nproc 2>/dev/null || echo 2)
+
+COMMON      := -std=gnu11 -g -Wall -Wextra -pthread -Ilib
+DEMO_CFLAGS := $(COMMON) -O2 -Werror
+# Tests run under AddressSanitizer and UBSan; the first UB aborts the run.
+# (object-size is left to ASan, whose reports name the overflow.)
+TEST_CFLAGS := $(COMMON) -O2 -Igrader -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize=object-size \
+               -fno-sanitize-recover=undefined
+TSAN_CFLAGS := $(COMMON) -O1 -fsanitize=thread
+LDLIBS      := -luv -lm
+# --wrap=fork: learner code's fork() goes through the grader's fork cap.
+TEST_LDLIBS := $(LDLIBS) -lcriterion -Wl,--wrap=fork
+
+LIB_SRC    := $(wildcard lib/*.c)
+GRADER_SRC := $(wildcard grader/*.c)
+HEADERS    := $(wildcard lib/*.h grader/*.h)
+EXERCISES  := $(patsubst exercises/%.c,%,$(wildcard exercises/*/*.c))
+DEMOS      := $(patsubst chapters/%.c,$(B)/demo/%,$(wildcard chapters/*/*.c))
+TOOLS      := $(patsubst tools/%.c,$(B)/bin/%,$(wildcard tools/*.c))
+BENCH_DATA := $(subst /bench_,/,$(patsubst chapters/%.c,plots/%.dat,$(wildcard chapters/*/bench_*.c)))
+FIGURES    := $(patsubst plots/%.gp,$(B)/plots/%.svg,$(wildcard plots/*/*.gp))
+BOOK_MD    := book.md $(sort $(wildcard chapters/*/chapter.md)) $(wildcard docs/instructors.md)
+LISTED     := $(shell find chapters exercises solutions tests lib grader tools -name '*.[ch]' 2>/dev/null)
+
+# A mutant tests/NN-slug/mutants/X--why.c is graded by tests/NN-slug/X.c.
+mut_ex = $(patsubst %/mutants/,%,$(dir $1))/$(firstword $(subst --, ,$(notdir $1)))
+# The TSan driver, when the exercise has one.
+tsan_of = $(if $(wildcard tests/$(call $1,$2).tsan.c),$3.tsan)
+same = $1
+
+-include $(wildcard tests/*/rules.mk chapters/*/rules.mk)
+
+## ---- what a reader runs ------------------------------------------------
+
+.PHONY: help deps check test book html pdf plots bench demos clean
+help:
+	@echo "Concurrency in C: processes, threads and event loops, measured."
+	@echo
+	@echo "  make deps                  install what is missing (Debian packages, sudo)"
+	@echo "  make check                 grade your exercises/ and print the scoreboard"
+	@echo "  make check EX=NN-slug/name   ... one exercise, with every test's result"
+	@echo "  make check CH=NN             ... one chapter"
+	@echo "  make book                  build/book.html and build/book.pdf"
+	@echo "  make plots                 the figures, from the committed data in plots/"
+	@echo "  make bench                 re-measure that data on this machine, then plot"
+	@echo "  make demos                 build every demo program under chapters/"
+	@echo "  make test                  the maintainers' suite (what CI runs)"
+	@echo "  make clean                 remove build/"
+
+deps:
+	@bash tools/deps.sh
+
+check:
+	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)"
+
+test:
+	@$(PYTHON) tools/maintainer_test.py
+
+book: $(B)/book.html $(B)/book.pdf
+	@echo "book: $(B)/book.html and $(B)/book.pdf"
+html: $(B)/book.html
+pdf: $(B)/book.pdf
+plots: $(FIGURES)
+demos: $(DEMOS) $(TOOLS)
+
+# Re-measure every figure's data here (each bench program prints a data
+# file on stdout), then draw.  The committed data is what `make book` uses
+# when nobody re-measures.
+bench: $(DEMOS) $(TOOLS)
+	@set -e; for d in $(BENCH_DATA); do \
+	  prog=$(B)/demo/$$(dirname $${d#plots/})/bench_$$(basename $$d .dat); \
+	  echo "bench: $$prog > $$d"; \
+	  $$prog > $$d.tmp && mv $$d.tmp $$d; \
+	done
+	@$(MAKE) plots
+
+clean:
+	rm -rf $(B)
+
+## ---- libraries -------------------------------------------------------
+
+$(B)/rel/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(DEMO_CFLAGS) -c $< -o $@
+$(B)/san/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+$(B)/tsan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -c $< -o $@
+
+$(B)/rel/lib.a: $(LIB_SRC:%.c=$(B)/rel/%.o)
+$(B)/san/lib.a: $(LIB_SRC:%.c=$(B)/san/%.o) $(GRADER_SRC:%.c=$(B)/san/%.o)
+$(B)/tsan/lib.a: $(LIB_SRC:%.c=$(B)/tsan/%.o)
+$(B)/%/lib.a:
+	@rm -f $@
+	ar rcs $@ $^
+
+## ---- programs --------------------------------------------------------
+
+$(B)/demo/%: chapters/%.c $(B)/rel/lib.a
+	@mkdir -p $(@D)
+	$(CC) $(DEMO_CFLAGS) $< $(B)/rel/lib.a $(LDLIBS) -o $@
+
+$(B)/bin/%: tools/%.c $(B)/rel/lib.a
+	@mkdir -p $(@D)
+	$(CC) $(DEMO_CFLAGS) $< $(B)/rel/lib.a $(LDLIBS) -o $@
+
+## ---- exercises: the same tests against exercises/, solutions/, mutants --
+
+# $1: the implementation source, $2: the exercise (NN-slug/name)
+test_link = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"' \
+            tests/$2.c $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
+            tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
+
+$(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h)
+	@mkdir -p $(@D)
+	$(call tsan_link,exercises/$*.c,$*)
+$(B)/sol/%.tsan: tests/%.tsan.c solutions/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h)
+	@mkdir -p $(@D)
+	$(call tsan_link,solutions/$*.c,$*)
+$(B)/mut/%.tsan: tests/%.c tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
+	@mkdir -p $(@D)
+	$(call tsan_link,tests/$*.c,$(call mut_ex,$*))
+
+$(B)/check/%: tests/%.c exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+              $$(call tsan_of,same,$$*,$(B)/check/$$*)
+	@mkdir -p $(@D)
+	$(call test_link,exercises/$*.c,$*)
+$(B)/sol/%: tests/%.c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+            $$(call tsan_of,same,$$*,$(B)/sol/$$*)
+	@mkdir -p $(@D)
+	$(call test_link,solutions/$*.c,$*)
+$(B)/mut/%: tests/%.c tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
+            $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
+	@mkdir -p $(@D)
+	$(call test_link,tests/$*.c,$(call mut_ex,$*))
+
+# The grader's own tests.
+$(B)/grader/%.tsan: grader/tests/%.tsan.c $(B)/tsan/lib.a
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) $< $(B)/tsan/lib.a $(LDLIBS) -o $@
+$(B)/grader/%: grader/tests/%.c $(B)/san/lib.a $$(if $$(wildcard grader/tests/$$*.tsan.c),$(B)/grader/$$*.tsan)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DEXERCISE='"grader/$*"' $< $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+
+## ---- figures and the book ----------------------------------------------
+
+GNUPLOT_TERM := set terminal svg size 760,460 dynamic enhanced font 'DejaVu Sans,13' background rgb 'white'
+
+$(B)/plots/%.svg: plots/%.gp plots/%.dat
+	@mkdir -p $(@D)
+	gnuplot -e "$(GNUPLOT_TERM); set output '$@'; datafile='plots/$*.dat'" $<
+	$(PYTHON) tools/svgfix.py $@
+
+PANDOC_FLAGS := --from markdown --standalone --toc --toc-depth=2 \
+                --number-sections --highlight-style=tango \
+                --lua-filter tools/snippets.lua --resource-path=. \
+                --metadata-file=tools/book.yaml
+
+# (d) of `make test`: every listing resolves, without building the book.
+$(B)/listings.ok: $(BOOK_MD) $(LISTED) tools/snippets.lua
+	@mkdir -p $(@D)
+	pandoc $(PANDOC_FLAGS) --to native -o /dev/null $(BOOK_MD)
+	@touch $@
+
+$(B)/book.html: $(BOOK_MD) $(LISTED) $(FIGURES) tools/snippets.lua tools/book.css tools/book.yaml
+	@mkdir -p $(@D)
+	pandoc $(PANDOC_FLAGS) --to html5 --self-contained --css tools/book.css \
+	       -o $@ $(BOOK_MD)
+
+$(B)/book.pdf: $(B)/book.html
+	weasyprint $< $@ 2> >(grep -v '^WARNING: Ignored\|^WARNING: Expected a media\|^WARNING: Invalid media' >&2)

@@ -1,0 +1,138 @@
+/* grader.h: the autograder core that every chapter's tests share.
+ *
+ * Learner code never runs inside the test process itself.  gr_run_fn()
+ * runs it in a contained child (the "sandbox"): its own process group, a
+ * wall-clock timeout, CPU and memory limits and a cap on fork().  When the
+ * code returns, the sandbox looks for what it left behind (zombies,
+ * children still running, threads never joined, open descriptors, leaked
+ * memory) and turns each finding into one sentence.  A hang, a crash or a
+ * fork loop therefore fails one test with a diagnosis, and the grader goes
+ * on. */
+#ifndef GRADER_H
+#define GRADER_H
+
+#include <criterion/criterion.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct gr_limits {
+    double timeout_s;   /* wall-clock limit; 0 means 10 s */
+    int max_forks;      /* fork() calls allowed in all; 0 means 64 */
+    int cpu_s;          /* CPU seconds per process; 0 means 2 x timeout */
+    long mem_mb;        /* address space per process (not under ASan); 0: 2048 */
+    int allow_threads;  /* threads may outlive the call (a server still up) */
+    int allow_children; /* children may outlive the call */
+    int no_leak_check;  /* skip LeakSanitizer (a library caches memory) */
+    int fds_may_stay;   /* descriptors may stay open (a server still up) */
+};
+
+enum gr_outcome {
+    GR_OK,          /* returned; see `problem` for what it left behind */
+    GR_NOT_STARTED, /* the stub's TODO() was reached */
+    GR_TIMEOUT,
+    GR_CRASH,       /* killed by a signal or a sanitizer */
+    GR_EXITED,      /* called exit() instead of returning */
+};
+
+struct gr_run {
+    enum gr_outcome outcome;
+    int sig, exit_code;
+    double wall, user, sys; /* around the call; waited-for children count */
+    int forks, zombies, running_children, threads_left, fds_left;
+    long leaked_bytes;
+    char problem[768];  /* the first problem as a sentence; "" when clean */
+    char output[4096];  /* the end of what the code wrote to stderr */
+    char stdout_text[8192]; /* the start of what it wrote to stdout */
+};
+
+/* The learner-facing call: runs in the sandbox with `arg` (copied by
+ * fork) and writes its results to `out` (shared with the test). */
+typedef void (*gr_fn)(void *arg, void *out);
+
+/* Run fn in the sandbox and wait for it.  `out` (out_size bytes) receives
+ * what fn wrote to its `out`.  lim may be NULL for the defaults. */
+struct gr_run gr_run_fn(gr_fn fn, void *arg, void *out, size_t out_size,
+                        const struct gr_limits *lim);
+
+/* The same in the background, for servers: start, talk to it, finish.
+ * gr_finish() sends `sig` (0 for none), waits up to the timeout, kills the
+ * whole process group and returns the diagnosis. */
+struct gr_proc {
+    pid_t pid;
+    void *shared;
+    int out_fd, err_fd; /* memfds holding what the child wrote */
+    size_t out_size;
+    double deadline;
+    struct gr_limits lim;
+};
+int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
+             const struct gr_limits *lim);
+struct gr_run gr_finish(struct gr_proc *p, int sig, void *out);
+
+/* Fail the current test unless the run was clean.  The message is the
+ * run's first problem, prefixed by `what` (e.g. "count_primes(0, 10)"). */
+#define gr_assert_clean(run, what)                                          \
+    do {                                                                    \
+        if ((run).problem[0])                                               \
+            cr_assert_fail("%s: %s", (what), (run).problem);                       \
+    } while (0)
+
+/* Same, but crashes, hangs and TODOs only: leftovers are allowed. */
+#define gr_assert_returned(run, what)                                       \
+    do {                                                                    \
+        if ((run).outcome != GR_OK)                                         \
+            cr_assert_fail("%s: %s", (what), (run).problem);                       \
+    } while (0)
+
+/* The command that re-runs this exercise, for messages. */
+const char *gr_rerun(void);
+
+/* ---- speedup: judged against the machine, in the same run ---------- */
+
+struct gr_speedup {
+    gr_fn parallel;     /* the learner's version, given `workers` workers */
+    void *parallel_arg;
+    gr_fn sequential;   /* the reference, on one core */
+    void *sequential_arg;
+    size_t out_size;    /* both write a result of this size; they must agree */
+    int workers;        /* workers the parallel version uses */
+    int rounds;         /* interleaved rounds; 0 means 5 */
+    double pass_mark;   /* (its speedup) / (kernel's speedup); 0 means 0.75 */
+    const char *what;   /* e.g. "count_primes_threads(0, 2000000, 2)" */
+};
+
+enum gr_verdict { GR_PASS, GR_FAIL, GR_SKIP };
+
+/* Judge a speedup and explain the verdict in msg.  It skips on one usable
+ * core, and as inconclusive when the calibration kernel itself cannot
+ * reach a speedup (a busy machine); otherwise it passes or fails with the
+ * measured numbers. */
+enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
+                                 size_t n);
+
+/* Put a verdict to the current Criterion test. */
+#define gr_assert_verdict(judge_call)                                       \
+    do {                                                                    \
+        char gr_msg_[1024];                                                 \
+        enum gr_verdict gr_v_ = judge_call;                                 \
+        if (gr_v_ == GR_SKIP)                                               \
+            cr_skip_test("%s", gr_msg_);                                    \
+        if (gr_v_ == GR_FAIL)                                               \
+            cr_assert_fail("%s", gr_msg_);                                  \
+    } while (0)
+
+#define gr_assert_speedup(s)                                                \
+    gr_assert_verdict(gr_judge_speedup((s), gr_msg_, sizeof gr_msg_))
+
+/* ---- ThreadSanitizer: a separate driver binary --------------------- */
+
+/* Criterion and TSan cannot share a binary, so each thread exercise has a
+ * driver, tests/NN-slug/NAME.tsan.c, built with -fsanitize=thread next to
+ * the test binary.  This runs it and fails the test with the first race,
+ * naming both accesses and their lines. */
+enum gr_verdict gr_judge_race(const char *driver_args, double timeout_s,
+                              char *msg, size_t n);
+#define gr_assert_no_race(args, timeout_s)                                  \
+    gr_assert_verdict(gr_judge_race((args), (timeout_s), gr_msg_, sizeof gr_msg_))
+
+#endif

@@ -1,0 +1,24 @@
+/* report.h: turning what the sandbox saw into sentences (internal). */
+#ifndef GRADER_REPORT_H
+#define GRADER_REPORT_H
+
+#include "grader.h"
+
+/* Record a problem; the first one recorded is the one reported. */
+void gr_note_problem(struct gr_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Copy what a capture memfd holds into buf: its start, or its end. */
+void gr_read_capture(int fd, char *buf, size_t n, int tail);
+
+/* Parse a LeakSanitizer report written to fd from offset `start`. */
+long gr_leak_report(struct gr_run *r, int fd, long start);
+
+/* Decide the outcome of a finished (or killed) sandbox child. */
+void gr_classify(struct gr_run *r, const struct gr_limits *lim, int timed_out,
+              int status, int finished, int cap_hit);
+
+/* Find the first stack frame in learner code ("f() at file:line"). */
+int gr_learner_frame(const char *report, char *buf, size_t n);
+
+#endif

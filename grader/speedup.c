@@ -1,0 +1,205 @@
+/* speedup.c: is the learner's parallel version really faster, judged
+ * against what this machine can deliver right now?
+ *
+ * A fixed bar ("2x on 2 cores") fails good code whenever the machine is
+ * shared.  So every round runs four things back to back: a calibration
+ * kernel (perfectly divisible arithmetic) on 1 worker and on N workers,
+ * the sequential reference, and the learner's version.  The kernel's
+ * speedup K is what the machine gives; the learner's speedup S is judged as
+ * S / K.  Rounds are interleaved and medians taken, so a burst of load
+ * hits both sides.  Measured on 2 cores: a parallel solution scores about
+ * 1.0 idle and 0.8-1.1 beside a CPU hog; a sequential impostor 0.5-0.63.
+ * When K itself stays below 1 + 0.3(N-1), the machine is too busy to tell
+ * the two apart, and the test retries and finally skips, never guesses. */
+#define _GNU_SOURCE
+#include "grader.h"
+
+#include "timing.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
+
+struct kernel {
+    uint64_t iters;
+    int workers;
+};
+
+static void *spin(void *arg)
+{
+    uint64_t n = *(uint64_t *)arg, x = n;
+    for (uint64_t i = 0; i < n; i++) /* a dependent chain: no shortcuts */
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    *(uint64_t *)arg = x;
+    return NULL;
+}
+
+static void kernel_run(void *arg, void *out)
+{
+    const struct kernel *k = arg;
+    pthread_t tid[256];
+    uint64_t share[256];
+    int n = k->workers < 256 ? k->workers : 256, started = 0;
+    for (int i = 0; i < n; i++) {
+        share[i] = k->iters / (uint64_t)n;
+        started += pthread_create(&tid[started], NULL, spin, &share[i]) == 0;
+    }
+    uint64_t sum = 0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(tid[i], NULL);
+        sum += share[i];
+    }
+    *(uint64_t *)out = sum;
+}
+
+struct sample {
+    double wall, cpu;
+};
+
+/* A verdict under construction: the first failure wins. */
+struct judging {
+    enum gr_verdict v;
+    char *msg;
+    size_t n;
+};
+
+static void reject(struct judging *j, enum gr_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reject(struct judging *j, enum gr_verdict v, const char *fmt, ...)
+{
+    if (j->v != GR_PASS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->msg, j->n, fmt, ap);
+    va_end(ap);
+    j->v = v;
+}
+
+static const struct gr_limits timing_limits = {
+    .timeout_s = 60, .no_leak_check = 1, .max_forks = 4096,
+};
+
+/* One timed run in the sandbox; a crash or hang becomes the verdict. */
+static struct sample timed(struct judging *j, gr_fn fn, void *arg, void *out,
+                           size_t size, const char *what)
+{
+    if (j->v != GR_PASS)
+        return (struct sample){ 1, 1 };
+    struct gr_run r = gr_run_fn(fn, arg, out, size, &timing_limits);
+    if (r.outcome != GR_OK)
+        reject(j, GR_FAIL, "%s: %s", what, r.problem);
+    return (struct sample){ r.wall, r.user + r.sys };
+}
+
+static double env_double(const char *name, double fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? atof(v) : fallback;
+}
+
+struct medians {
+    double k1, kn, seq, par, par_cpu, kn_cpu;
+};
+
+static struct medians measure(struct judging *j, const struct gr_speedup *s,
+                              struct kernel k1, struct kernel kn, int rounds,
+                              void *ref, void *got)
+{
+    double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
+        e[MAX_ROUNDS], f[MAX_ROUNDS];
+    uint64_t sink;
+    for (int i = 0; i < rounds && j->v == GR_PASS; i++) {
+        struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
+        struct sample y = timed(j, kernel_run, &kn, &sink, sizeof sink, "calibration");
+        struct sample z = timed(j, s->sequential, s->sequential_arg, ref,
+                                s->out_size, "the sequential reference");
+        struct sample w = timed(j, s->parallel, s->parallel_arg, got,
+                                s->out_size, s->what);
+        if (j->v == GR_PASS && memcmp(ref, got, s->out_size) != 0)
+            reject(j, GR_FAIL, "%s: gave a different result from the "
+                   "sequential reference during the speedup runs", s->what);
+        a[i] = x.wall, b[i] = y.wall, c[i] = z.wall, d[i] = w.wall;
+        e[i] = w.cpu / (w.wall > 0 ? w.wall : 1e-9);
+        f[i] = y.cpu / (y.wall > 0 ? y.wall : 1e-9);
+    }
+    return (struct medians){ median(a, rounds), median(b, rounds),
+                             median(c, rounds), median(d, rounds),
+                             median(e, rounds), median(f, rounds) };
+}
+
+/* Size the kernel so that one worker takes about as long as the
+ * sequential reference: both then see the same slice of machine noise. */
+static uint64_t kernel_iters(struct judging *j, double target_s)
+{
+    struct kernel probe = { 1u << 24, 1 };
+    uint64_t sink;
+    struct sample t = timed(j, kernel_run, &probe, &sink, sizeof sink, "calibration");
+    double per_iter = t.wall / (double)probe.iters;
+    if (target_s < 0.05)
+        target_s = 0.05;
+    return (uint64_t)(target_s / (per_iter > 0 ? per_iter : 1e-9));
+}
+
+enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
+                                size_t n)
+{
+    struct judging j = { GR_PASS, msg, n };
+    msg[0] = '\0';
+    int cores = usable_cores();
+    if (cores < 2) {
+        reject(&j, GR_SKIP, "skipped: only 1 usable core, so a speedup "
+               "cannot be measured here; run it on a machine with 2 or more");
+        return j.v;
+    }
+    int workers = s->workers > 0 ? s->workers : 2;
+    int eff = workers < cores ? workers : cores;
+    int rounds = (int)env_double("GRADER_ROUNDS", s->rounds ? s->rounds : 5);
+    rounds = rounds < 1 ? 1 : rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds;
+    double pass = env_double("GRADER_SPEEDUP_PASS",
+                             s->pass_mark ? s->pass_mark : 0.75);
+    double bar = 1 + 0.3 * (eff - 1);
+    char *ref = calloc(2, s->out_size ? s->out_size : 1), *got = ref + s->out_size;
+    struct sample warm = timed(&j, s->sequential, s->sequential_arg, ref,
+                               s->out_size, "the sequential reference");
+    uint64_t iters = kernel_iters(&j, warm.wall);
+    struct kernel k1 = { iters, 1 }, kn = { iters, eff };
+    double K = 0;
+    for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
+        struct medians m = measure(&j, s, k1, kn, rounds, ref, got);
+        double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
+        if (j.v != GR_PASS || K < bar)
+            continue; /* the machine is too busy to judge: measure again */
+        double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
+        if (score < pass)
+            reject(&j, GR_FAIL, "%s: not enough speedup: with %d workers it "
+                   "ran %.2fx faster than the sequential reference, while a "
+                   "calibration kernel reached %.2fx on this machine in the "
+                   "same run (score %.2f, pass mark %.2f; medians of %d "
+                   "interleaved rounds)%s",
+                   s->what, workers, S, K, score, pass, rounds,
+                   m.par_cpu < need_cpu ? ". Its CPU time was about its wall "
+                   "time: the work ran on one core at a time" : "");
+        else if (m.par_cpu < need_cpu)
+            reject(&j, GR_FAIL, "%s: fast, but not parallel: its CPU time "
+                   "was only %.2fx its wall time with %d workers, where the "
+                   "calibration kernel reached %.2fx; spread the work over "
+                   "the workers",
+                   s->what, m.par_cpu, workers, m.kn_cpu);
+        free(ref);
+        return j.v;
+    }
+    free(ref);
+    if (j.v == GR_PASS)
+        reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
+               "busy to judge a speedup (the calibration kernel reached only "
+               "%.2fx on %d workers; %.2fx is needed). Re-run when it is "
+               "idle: %s",
+               K, eff, bar, gr_rerun());
+    return j.v;
+}

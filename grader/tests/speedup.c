@@ -1,0 +1,103 @@
+/* The speedup judge must pass a parallel solution and fail a sequential
+ * impostor, run after run, and must not be fooled by code that is fast
+ * but not parallel.  These tests run in the `speedup` suite, one at a
+ * time, like every speedup test in the book. */
+#define _GNU_SOURCE
+#include "grader.h"
+
+#include "primes.h"
+#include "timing.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = 2000000 };
+
+static void sequential(void *arg, void *out)
+{
+    (void)arg;
+    *(long *)out = count_primes(0, N);
+}
+
+static void parallel(void *arg, void *out)
+{
+    *(long *)out = count_primes_threads(0, N, *(int *)arg, 1000);
+}
+
+/* Fast because it is cleverer, not because it is parallel: a sieve. */
+static void sieve(void *arg, void *out)
+{
+    (void)arg;
+    char *composite = calloc(N, 1);
+    long count = 0;
+    for (long i = 2; i < N; i++) {
+        if (composite[i])
+            continue;
+        count++;
+        for (long j = i * i; j < N; j += i)
+            composite[j] = 1;
+    }
+    free(composite);
+    *(long *)out = count;
+}
+
+static enum gr_verdict judge(gr_fn fn, char *msg, size_t n)
+{
+    static int workers;
+    workers = usable_cores();
+    struct gr_speedup s = {
+        .parallel = fn, .parallel_arg = &workers, .sequential = sequential,
+        .out_size = sizeof(long), .workers = workers, .what = "primes",
+    };
+    return gr_judge_speedup(&s, msg, n);
+}
+
+static void needs_two_cores(void)
+{
+    if (usable_cores() < 2)
+        cr_skip_test("skipped: only 1 usable core");
+}
+
+Test(speedup, passes_a_parallel_solution)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge(parallel, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_PASS, "a parallel solution was failed: %s", msg);
+}
+
+Test(speedup, fails_a_sequential_impostor)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge(sequential, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a sequential impostor passed: %s", msg);
+    cr_assert(strstr(msg, "not enough speedup"), "wrong reason: %s", msg);
+}
+
+Test(speedup, fails_fast_but_not_parallel)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge(sieve, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a sequential sieve passed: %s", msg);
+    cr_assert(strstr(msg, "not parallel"), "wrong reason: %s", msg);
+}
+
+Test(speedup, skips_on_one_core)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    char msg[1024];
+    cr_assert_eq(judge(parallel, msg, sizeof msg), GR_SKIP, "%s", msg);
+    cr_assert(strstr(msg, "only 1 usable core"), "%s", msg);
+}

@@ -1,0 +1,100 @@
+/* timing.c: the few clocks every measurement in the book relies on. */
+#define _GNU_SOURCE
+#include "timing.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double tv_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+// [snippet cost]
+struct cost cost_start(void)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    return (struct cost){
+        .wall = now_s(),
+        .user = tv_s(self.ru_utime) + tv_s(kids.ru_utime),
+        .sys = tv_s(self.ru_stime) + tv_s(kids.ru_stime),
+    };
+}
+
+struct cost cost_since(struct cost start)
+{
+    struct cost end = cost_start();
+    return (struct cost){ end.wall - start.wall, end.user - start.user,
+                          end.sys - start.sys };
+}
+// [end cost]
+
+int usable_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double median(double *v, int n)
+{
+    if (n <= 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void cpu_model(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            snprintf(buf, n, "%s", colon + 2);
+            buf[strcspn(buf, "\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void print_machine(FILE *out)
+{
+    char model[256];
+    struct utsname u;
+    cpu_model(model, sizeof model);
+    uname(&u);
+    fprintf(out, "# machine: %d usable cores, %s, Linux %s\n", usable_cores(),
+            model, u.release);
+}
+
+int quick_mode(void)
+{
+    const char *q = getenv("QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# deps.sh: install whatever is missing, from Debian packages only.
+# Idempotent: installed packages are left alone.  Uses sudo when not root,
+# and never asks a question (CI runs it with no stdin).
+set -euo pipefail
+
+packages=(
+  build-essential         # gcc, make, and the sanitizer runtimes
+  libcriterion-dev        # tests and the grader
+  libuv1-dev              # the production event loop (chapter 5)
+  gnuplot-nox             # figures from measured data
+  pandoc                  # the book
+  weasyprint              # the PDF engine: small, and it reads the HTML's CSS
+  fonts-dejavu-core       # the book's fonts, for HTML and PDF alike
+  python3                 # the grader's runner and chapter 6's Python side
+  openmpi-bin libopenmpi-dev   # chapter 8
+  inotify-tools           # make watch
+  zip                     # make gradescope
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ $p == \#* ]] && continue
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ $status == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: everything is installed"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null; then
+  echo "deps: apt-get not found; install these by hand: ${missing[*]}" >&2
+  exit 1
+fi
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "deps: run as root or install sudo" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
