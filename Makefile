@@ -140,22 +140,34 @@ test_link = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"' \
 tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
             tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
 
-$(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h)
+$(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum
 	@mkdir -p $(@D)
 	$(call tsan_link,exercises/$*.c,$*)
-$(B)/sol/%.tsan: tests/%.tsan.c solutions/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h)
+$(B)/sol/%.tsan: tests/%.tsan.c solutions/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum
 	@mkdir -p $(@D)
 	$(call tsan_link,solutions/$*.c,$*)
 $(B)/mut/%.tsan: tests/%.c tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
 	@mkdir -p $(@D)
 	$(call tsan_link,tests/$*.c,$(call mut_ex,$*))
 
+# Content stamps: a file put back with an older date (git checkout, cp -p)
+# must still be rebuilt, so the binaries depend on a checksum of their
+# sources that changes only when the contents do.
+stamp = @mkdir -p $(@D); cat $1 2>/dev/null | md5sum > $@.new; \
+        cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+sources_of = $1/$2.c tests/$2.c tests/$2.tsan.c exercises/$(dir $2)*.h tests/$(dir $2)*.h
+$(B)/sum/check/%.sum: FORCE
+	$(call stamp,$(call sources_of,exercises,$*))
+$(B)/sum/sol/%.sum: FORCE
+	$(call stamp,$(call sources_of,solutions,$*))
+.PHONY: FORCE
+
 $(B)/check/%: tests/%.c exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-              $$(call tsan_of,same,$$*,$(B)/check/$$*)
+              $(B)/sum/check/%.sum $$(call tsan_of,same,$$*,$(B)/check/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,exercises/$*.c,$*)
 $(B)/sol/%: tests/%.c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-            $$(call tsan_of,same,$$*,$(B)/sol/$$*)
+            $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,solutions/$*.c,$*)
 $(B)/mut/%: tests/%.c tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
