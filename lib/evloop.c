@@ -1,0 +1,405 @@
+/* evloop.c: the book's event loop (see evloop.h for the contract).
+ *
+ * The whole design in one paragraph: a table indexed by descriptor says
+ * who to call for which events; epoll tells us which descriptors are
+ * ready; a binary min-heap of timers tells us how long epoll may sleep.
+ * One turn of the loop is: sleep in epoll_wait() until the first timer is
+ * due or a descriptor is ready, call the callbacks of the ready
+ * descriptors, call the callbacks of the due timers, repeat.  There is no
+ * lock anywhere, because only one thread ever touches these structures;
+ * other threads get in through an eventfd (el_notify). */
+#define _GNU_SOURCE
+#include "evloop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Events taken from the kernel per epoll_wait().  More ready descriptors
+ * than this are not lost: epoll is level-triggered here, so the rest are
+ * reported again on the next turn. */
+#define EL_MAX_EVENTS 512
+
+// [snippet loop_struct]
+struct el_watcher {
+    unsigned events;   /* EL_READ | EL_WRITE, or 0: not in epoll */
+    el_io_fn *fn;
+    void *data;
+};
+
+struct el_loop {
+    int ep;                       /* the epoll descriptor */
+    int stopping;                 /* el_stop() was called */
+    struct el_watcher *watchers;  /* indexed by fd, like ae.c's events[] */
+    size_t nwatchers;             /* length of that table */
+    size_t active;                /* watchers with events != 0 */
+    struct el_timer **heap;       /* heap[1..ntimers]; heap[1] is due first */
+    size_t ntimers, heap_cap;
+    uint64_t timer_seq;           /* start order, to break ties */
+    struct epoll_event ready[EL_MAX_EVENTS];
+};
+// [end loop_struct]
+
+double el_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct el_loop *el_loop_new(void)
+{
+    struct el_loop *loop = calloc(1, sizeof *loop);
+    if (!loop)
+        return NULL;
+    loop->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->ep < 0) {
+        free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void el_loop_free(struct el_loop *loop)
+{
+    if (!loop)
+        return;
+    for (size_t i = 1; i <= loop->ntimers; i++)
+        loop->heap[i]->slot = 0; /* the caller may look at them later */
+    close(loop->ep);
+    free(loop->watchers);
+    free(loop->heap);
+    free(loop);
+}
+
+void el_stop(struct el_loop *loop)
+{
+    loop->stopping = 1;
+}
+
+/* ---- descriptor watchers --------------------------------------------- */
+
+/* Grow the table so that watchers[fd] exists.  Descriptors are small
+ * integers handed out lowest-first, so a plain array indexed by fd is
+ * both the simplest and the fastest map from fd to watcher. */
+static int reserve(struct el_loop *loop, int fd)
+{
+    if ((size_t)fd < loop->nwatchers)
+        return 0;
+    size_t n = loop->nwatchers ? loop->nwatchers : 64;
+    while (n <= (size_t)fd)
+        n *= 2;
+    struct el_watcher *w = realloc(loop->watchers, n * sizeof *w);
+    if (!w)
+        return -1;
+    memset(w + loop->nwatchers, 0, (n - loop->nwatchers) * sizeof *w);
+    loop->watchers = w;
+    loop->nwatchers = n;
+    return 0;
+}
+
+// [snippet epoll_update]
+/* Tell epoll about a change of interest from `old` to `new` events.  A
+ * paused watcher (0 events) is taken out of epoll altogether: epoll
+ * reports errors and hang-ups even when no event is asked for, and a
+ * level-triggered hang-up nobody reads would wake us forever. */
+static int epoll_update(struct el_loop *loop, int fd, unsigned old,
+                        unsigned new)
+{
+    struct epoll_event ev = { .data.fd = fd };
+    ev.events = (new & EL_READ ? EPOLLIN : 0) | (new & EL_WRITE ? EPOLLOUT : 0);
+    if (!new)
+        return old ? epoll_ctl(loop->ep, EPOLL_CTL_DEL, fd, NULL) : 0;
+    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(loop->ep, op, fd, &ev) == 0)
+        return 0;
+    /* The fd was closed without el_unwatch() (epoll forgot it) and its
+     * number reused, or the opposite: retry with the other operation. */
+    if (errno == ENOENT || errno == EEXIST)
+        return epoll_ctl(loop->ep, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                         fd, &ev);
+    return -1;
+}
+// [end epoll_update]
+
+// [snippet watch]
+int el_watch(struct el_loop *loop, int fd, unsigned events, el_io_fn *fn,
+             void *data)
+{
+    if (fd < 0 || !fn) {
+        errno = EBADF;
+        return -1;
+    }
+    if (reserve(loop, fd) != 0)
+        return -1;
+    struct el_watcher *w = &loop->watchers[fd];
+    events &= EL_READ | EL_WRITE;
+    if (epoll_update(loop, fd, w->events, events) != 0)
+        return -1;
+    loop->active += (events != 0) - (w->events != 0);
+    *w = (struct el_watcher){ events, fn, data };
+    return 0;
+}
+
+int el_set_events(struct el_loop *loop, int fd, unsigned events)
+{
+    if (fd < 0 || (size_t)fd >= loop->nwatchers || !loop->watchers[fd].fn) {
+        errno = EBADF;
+        return -1;
+    }
+    struct el_watcher *w = &loop->watchers[fd];
+    return el_watch(loop, fd, events, w->fn, w->data);
+}
+
+void el_unwatch(struct el_loop *loop, int fd)
+{
+    if (fd < 0 || (size_t)fd >= loop->nwatchers || !loop->watchers[fd].fn)
+        return;
+    struct el_watcher *w = &loop->watchers[fd];
+    epoll_update(loop, fd, w->events, 0);
+    loop->active -= w->events != 0;
+    *w = (struct el_watcher){ 0 };
+}
+// [end watch]
+
+unsigned el_events(const struct el_loop *loop, int fd)
+{
+    if (fd < 0 || (size_t)fd >= loop->nwatchers)
+        return 0;
+    return loop->watchers[fd].events;
+}
+
+/* ---- timers: a binary min-heap ---------------------------------------- */
+
+// [snippet heap]
+/* heap[1] is the timer due first; the children of heap[i] are heap[2i]
+ * and heap[2i+1], and no child is due before its parent.  Each timer
+ * remembers its slot, so cancelling one is O(log n) with no search. */
+static int earlier(const struct el_timer *a, const struct el_timer *b)
+{
+    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void put(struct el_loop *loop, size_t i, struct el_timer *t)
+{
+    loop->heap[i] = t;
+    t->slot = i;
+}
+
+static void sift_up(struct el_loop *loop, size_t i)
+{
+    struct el_timer *t = loop->heap[i];
+    while (i > 1 && earlier(t, loop->heap[i / 2])) {
+        put(loop, i, loop->heap[i / 2]); /* the parent moves down */
+        i /= 2;
+    }
+    put(loop, i, t);
+}
+
+static void sift_down(struct el_loop *loop, size_t i)
+{
+    struct el_timer *t = loop->heap[i];
+    for (;;) {
+        size_t c = 2 * i; /* the earlier of the two children */
+        if (c > loop->ntimers)
+            break;
+        if (c + 1 <= loop->ntimers && earlier(loop->heap[c + 1], loop->heap[c]))
+            c++;
+        if (!earlier(loop->heap[c], t))
+            break;
+        put(loop, i, loop->heap[c]); /* the child moves up */
+        i = c;
+    }
+    put(loop, i, t);
+}
+
+static int heap_push(struct el_loop *loop, struct el_timer *t)
+{
+    if (loop->ntimers + 1 >= loop->heap_cap) {
+        size_t cap = loop->heap_cap ? 2 * loop->heap_cap : 64;
+        struct el_timer **h = realloc(loop->heap, cap * sizeof *h);
+        if (!h)
+            return -1;
+        loop->heap = h;
+        loop->heap_cap = cap;
+    }
+    put(loop, ++loop->ntimers, t);
+    sift_up(loop, t->slot);
+    return 0;
+}
+
+/* Take t out: the last timer fills its slot, then moves up or down. */
+static void heap_remove(struct el_loop *loop, struct el_timer *t)
+{
+    size_t i = t->slot;
+    struct el_timer *last = loop->heap[loop->ntimers--];
+    t->slot = 0;
+    if (last == t)
+        return;
+    put(loop, i, last);
+    sift_up(loop, i);
+    sift_down(loop, last->slot);
+}
+// [end heap]
+
+// [snippet timer_api]
+int el_timer_start(struct el_loop *loop, struct el_timer *t, double after_ms,
+                   double repeat_ms, el_timer_fn *fn, void *data)
+{
+    el_timer_stop(loop, t);
+    t->due = el_now() + (after_ms > 0 ? after_ms : 0);
+    t->repeat = repeat_ms > 0 ? repeat_ms : 0;
+    t->fn = fn;
+    t->data = data;
+    t->seq = ++loop->timer_seq;
+    return heap_push(loop, t);
+}
+
+void el_timer_stop(struct el_loop *loop, struct el_timer *t)
+{
+    /* Check that the slot really holds t: a zeroed or foreign timer is
+     * left alone instead of corrupting the heap. */
+    if (t->slot && t->slot <= loop->ntimers && loop->heap[t->slot] == t)
+        heap_remove(loop, t);
+}
+// [end timer_api]
+
+// [snippet run_timers]
+/* Call every timer that is due.  Only timers started before this pass
+ * began may fire in it (seq <= last): a callback that starts a 0 ms
+ * timer, or a repeating timer with a tiny period, cannot keep this pass
+ * going forever and starve the descriptors. */
+static int run_timers(struct el_loop *loop)
+{
+    uint64_t last = loop->timer_seq;
+    double now = el_now();
+    int fired = 0;
+    while (loop->ntimers && !loop->stopping) {
+        struct el_timer *t = loop->heap[1];
+        if (t->due > now || t->seq > last)
+            break;
+        heap_remove(loop, t);
+        if (t->repeat > 0) { /* re-arm before the call, which may stop it */
+            t->due += t->repeat;
+            if (t->due <= now) /* fell behind: skip, do not burst */
+                t->due = now + t->repeat;
+            t->seq = ++loop->timer_seq;
+            heap_push(loop, t); /* cannot fail: the slot was just freed */
+        }
+        t->fn(loop, t, t->data);
+        fired++;
+    }
+    return fired;
+}
+
+/* How long epoll_wait() may sleep: until the first timer is due (rounded
+ * up, so we never wake too early and spin), or forever if there is none. */
+static int wait_ms(const struct el_loop *loop)
+{
+    if (loop->stopping)
+        return 0;
+    if (!loop->ntimers)
+        return -1;
+    double ms = ceil(loop->heap[1]->due - el_now());
+    return ms <= 0 ? 0 : ms >= INT_MAX ? INT_MAX : (int)ms;
+}
+// [end run_timers]
+
+/* ---- running ---------------------------------------------------------- */
+
+// [snippet run_once]
+int el_run_once(struct el_loop *loop, int may_block)
+{
+    if (!loop->active && !loop->ntimers)
+        return 0; /* nothing could ever wake us */
+    int n = epoll_wait(loop->ep, loop->ready, EL_MAX_EVENTS,
+                       may_block ? wait_ms(loop) : 0);
+    if (n < 0 && errno != EINTR)
+        return -1;
+    int calls = 0;
+    for (int i = 0; i < n && !loop->stopping; i++) {
+        int fd = loop->ready[i].data.fd;
+        unsigned got = loop->ready[i].events, ready = 0;
+        if (got & (EPOLLERR | EPOLLHUP))
+            ready = EL_READ | EL_WRITE; /* let read()/write() see the error */
+        ready |= (got & EPOLLIN ? EL_READ : 0) | (got & EPOLLOUT ? EL_WRITE : 0);
+        /* Look the watcher up now, not before the batch: an earlier
+         * callback in this batch may have unwatched or changed it. */
+        struct el_watcher *w = (size_t)fd < loop->nwatchers ? &loop->watchers[fd] : NULL;
+        if (!w || !(ready &= w->events))
+            continue;
+        w->fn(loop, fd, ready, w->data);
+        calls++;
+    }
+    return calls + run_timers(loop);
+}
+
+int el_run(struct el_loop *loop)
+{
+    int rc = 0;
+    while (!loop->stopping && (loop->active || loop->ntimers))
+        if (el_run_once(loop, 1) < 0) {
+            rc = -1;
+            break;
+        }
+    loop->stopping = 0; /* the next el_run() starts afresh */
+    return rc;
+}
+// [end run_once]
+
+/* ---- notifiers -------------------------------------------------------- */
+
+// [snippet notify]
+/* An eventfd is a kernel counter behind a descriptor: write() adds to it,
+ * read() returns the total and resets it to zero, and the descriptor is
+ * readable while the total is not zero.  That makes it a doorbell that
+ * any thread may ring, with one system call and no lock. */
+static void on_notify(struct el_loop *loop, int fd, unsigned events, void *data)
+{
+    struct el_notify *n = data;
+    uint64_t count;
+    (void)events;
+    if (read(fd, &count, sizeof count) != sizeof count)
+        return; /* EAGAIN: somebody else already drained it */
+    n->fn(loop, n, n->data);
+}
+
+int el_notify_init(struct el_loop *loop, struct el_notify *n, el_notify_fn *fn,
+                   void *data)
+{
+    n->fn = fn;
+    n->data = data;
+    n->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->fd < 0)
+        return -1;
+    if (el_watch(loop, n->fd, EL_READ, on_notify, n) != 0) {
+        close(n->fd);
+        n->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+void el_notify_send(struct el_notify *n)
+{
+    uint64_t one = 1;
+    /* Only fails (EAGAIN) if the counter is about to overflow, and then
+     * the loop has a wake-up pending anyway. */
+    (void)!write(n->fd, &one, sizeof one);
+}
+// [end notify]
+
+void el_notify_close(struct el_loop *loop, struct el_notify *n)
+{
+    if (n->fd < 0)
+        return;
+    el_unwatch(loop, n->fd);
+    close(n->fd);
+    n->fd = -1;
+}
