@@ -66,11 +66,16 @@ help:
 	@echo "  make check                 grade your exercises/ and print the scoreboard"
 	@echo "  make check EX=NN-slug/name   ... one exercise, with every test's result"
 	@echo "  make check CH=NN             ... one chapter"
+	@echo "  make hint EX=NN-slug/name    the next hint for that exercise, one at a time"
+	@echo "  make watch EX=NN-slug/name   re-check that exercise each time you save it"
 	@echo "  make book                  build/book.html and build/book.pdf"
 	@echo "  make plots                 the figures, from the committed data in plots/"
 	@echo "  make bench                 re-measure that data on this machine, then plot"
 	@echo "  make demos                 build every demo program under chapters/"
 	@echo "  make test                  the maintainers' suite (what CI runs)"
+	@echo "  make dist                  the student distribution (no solutions): build/dist/"
+	@echo "  make gradescope            the Gradescope autograder bundle: build/gradescope.zip"
+	@echo "  make fairness              measure the speedup judge's false fails (minutes)"
 	@echo "  make clean                 remove build/"
 
 deps:
@@ -175,6 +180,42 @@ $(B)/mut/%: tests/%.c tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
 	@mkdir -p $(@D)
 	$(call test_link,tests/$*.c,$(call mut_ex,$*))
 
+# Private tests, tests/NN-slug/hidden/X.c: kept out of `make dist`, run by
+# `make check` here and by the autograder bundle.  They are a second test
+# binary linked with the same learner code (build/hidden/check/NN-slug/X,
+# build/hidden/sol/NN-slug/X) and may include the chapter's test helpers.
+# gr_assert_no_race() in a private test runs hidden/X.tsan.c if there is
+# one, else the public driver tests/NN-slug/X.tsan.c.
+hid          = tests/$(dir $1)hidden/$(notdir $1)
+hid_tsan_src = $(firstword $(wildcard $(call hid,$1).tsan.c tests/$1.tsan.c))
+hid_tsan     = $(if $(call hid_tsan_src,$2),$1/$2.tsan)
+hid_sources  = $1/$2.c $(call hid,$2).c $(call hid,$2).tsan.c tests/$2.tsan.c \
+               exercises/$(dir $2)*.h tests/$(dir $2)*.h tests/$(dir $2)hidden/*.h
+hidden_link  = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) -DEXERCISE='"$2"' \
+               $(call hid,$2).c $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+hidden_tsan  = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) \
+               $(call hid_tsan_src,$2) $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
+
+$(B)/sum/hcheck/%.sum: FORCE
+	$(call stamp,$(call hid_sources,exercises,$*))
+$(B)/sum/hsol/%.sum: FORCE
+	$(call stamp,$(call hid_sources,solutions,$*))
+
+$(B)/hidden/check/%.tsan: $$(call hid_tsan_src,$$*) exercises/%.c $(B)/tsan/lib.a $(B)/sum/hcheck/%.sum
+	@mkdir -p $(@D)
+	$(call hidden_tsan,exercises/$*.c,$*)
+$(B)/hidden/sol/%.tsan: $$(call hid_tsan_src,$$*) solutions/%.c $(B)/tsan/lib.a $(B)/sum/hsol/%.sum
+	@mkdir -p $(@D)
+	$(call hidden_tsan,solutions/$*.c,$*)
+$(B)/hidden/check/%: $$(call hid,$$*).c exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+                     $(B)/sum/hcheck/%.sum $$(call hid_tsan,$(B)/hidden/check,$$*)
+	@mkdir -p $(@D)
+	$(call hidden_link,exercises/$*.c,$*)
+$(B)/hidden/sol/%: $$(call hid,$$*).c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+                   $(B)/sum/hsol/%.sum $$(call hid_tsan,$(B)/hidden/sol,$$*)
+	@mkdir -p $(@D)
+	$(call hidden_link,solutions/$*.c,$*)
+
 # The grader's own tests.
 $(B)/grader/%.tsan: grader/tests/%.tsan.c $(B)/tsan/lib.a
 	@mkdir -p $(@D)
@@ -210,3 +251,20 @@ $(B)/book.html: $(BOOK_MD) $(LISTED) $(FIGURES) tools/snippets.lua tools/book.cs
 
 $(B)/book.pdf: $(B)/book.html
 	weasyprint $< $@ 2> >(grep -v '^WARNING: Ignored\|^WARNING: Expected a media\|^WARNING: Invalid media' >&2)
+
+## ---- the course kit: distribution, autograders, learner help ----------
+# Which exercises count, and their points, come from course.conf (or the
+# file COURSE_CONF names): make dist, make check and make gradescope all
+# read it.  See docs/instructors.md.
+
+.PHONY: dist gradescope hint watch fairness
+dist:
+	@$(PYTHON) tools/dist.py dist
+gradescope:
+	@$(PYTHON) tools/dist.py gradescope
+hint:
+	@$(PYTHON) tools/hint.py "$(EX)" $(if $(RESET),--reset)
+watch:
+	@bash tools/watch.sh "$(EX)"
+fairness:
+	@bash tools/fairness.sh

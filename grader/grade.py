@@ -2,19 +2,25 @@
 """grade.py: build and run each exercise's Criterion tests; print the scoreboard.
 
     python3 grader/grade.py check [--ex NN-slug/name] [--ch NN] [--tree exercises]
+                                  [--no-hidden] [--gradescope results.json]
 
 For every exercise it builds build/<tree>/NN-slug/name (the chapter's tests
 linked with your code), runs it twice -- ordinary tests in parallel, then
 the timing-sensitive suites `speedup` and `timing` one test at a time, so
 no measurement shares the machine with another test -- and reads
-Criterion's JSON report.  It writes JUnit XML per exercise and a
-Gradescope-style results.json, and exits non-zero while anything fails.
+Criterion's JSON report.  An exercise with private tests
+(tests/NN-slug/hidden/name.c, kept out of the student distribution) gets a
+second binary, build/hidden/<tree>/NN-slug/name, graded the same way.
+It writes JUnit XML per exercise and a Gradescope-format results.json,
+ends with progress by chapter and the next exercise to do, and exits
+non-zero while anything fails.
 """
 
 import argparse
 import concurrent.futures
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -28,14 +34,30 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMED = "speedup|timing"          # suites that must run alone
 BINARY_TIMEOUT = 600              # per phase; every test has its own, lower
 TODO_MARK = "not started: "
+ONE_CORE = "1 usable core"        # what a speedup test says when it cannot measure
 BUILD_DIRS = {"exercises": "check", "solutions": "sol"}
+PROGRESS = os.path.join("build", "results", "progress.json")
 
 
 # ---- the course configuration ------------------------------------------
 
+# `set key value` lines: the default, and the values allowed (None: any word).
+SETTINGS = {
+    # what a skipped speedup (or timing) test scores: see score()
+    "skipped-speedup": ("none", {"none", "full"}),
+    # Gradescope visibility of the private tests' results
+    "hidden-visibility": ("after_published", {"visible", "hidden", "after_due_date", "after_published"}),
+    # the student distribution's folder and tarball name
+    "name": ("concurrency-in-c", None),
+}
+
+
 def read_config(path):
-    """course.conf: `NN-slug/name points` lines and `set key value` lines."""
-    points, settings = {}, {"skipped-speedup": "none"}
+    """course.conf: `NN-slug/name points` lines and `set key value` lines.
+    Returns (points, settings); points keeps the file's order, which is the
+    order the course takes the exercises in."""
+    points = {}
+    settings = {k: default for k, (default, _) in SETTINGS.items()}
     if not os.path.exists(path):
         return points, settings
     with open(path) as f:
@@ -44,8 +66,14 @@ def read_config(path):
             if not words:
                 continue
             if words[0] == "set" and len(words) == 3:
-                settings[words[1]] = words[2]
-            elif len(words) == 2 and words[1].isdigit():
+                key, value = words[1], words[2]
+                if key not in SETTINGS:
+                    sys.exit(f"{path}:{n}: unknown setting '{key}'; known: {', '.join(SETTINGS)}")
+                allowed = SETTINGS[key][1]
+                if allowed and value not in allowed:
+                    sys.exit(f"{path}:{n}: '{key}' must be one of {', '.join(sorted(allowed))}, not '{value}'")
+                settings[key] = value
+            elif len(words) == 2 and words[1].isdigit() and "/" in words[0]:
                 points[words[0]] = int(words[1])
             else:
                 sys.exit(f"{path}:{n}: cannot read this line: {line.strip()}")
@@ -61,6 +89,19 @@ def all_exercises(tree="exercises"):
     return found
 
 
+def course_order(exercises, points):
+    """Chapter by chapter; inside a chapter, in course.conf's order (the
+    book's), then any exercise the file does not list."""
+    rank = {e: i for i, e in enumerate(points)}
+    return sorted(exercises, key=lambda e: (e.split("/")[0], rank.get(e, len(rank)), e))
+
+
+def chosen_exercises(points, tree="exercises"):
+    """The exercises a course counts: those course.conf lists (0 points
+    makes one ungraded practice), in course order."""
+    return course_order([e for e in all_exercises(tree) if e in points], points)
+
+
 def select(exercises, ex, ch):
     if ex:
         ex = ex.strip("/").removeprefix("exercises/").removesuffix(".c")
@@ -74,6 +115,16 @@ def select(exercises, ex, ch):
             sys.exit(f"No chapter '{ch}' has exercises.")
         return chosen
     return exercises
+
+
+def hidden_source(ex):
+    """Private tests for NN-slug/name live in tests/NN-slug/hidden/name.c."""
+    chapter, name = ex.split("/")
+    return os.path.join("tests", chapter, "hidden", name + ".c")
+
+
+def has_hidden(ex):
+    return os.path.exists(os.path.join(ROOT, hidden_source(ex)))
 
 
 # ---- building ------------------------------------------------------------
@@ -179,14 +230,17 @@ def explain(status, message):
         return "the test itself crashed: " + (message or "no message")
     if status == "FAILED" and not message:
         return "the test process ended early (exit() or a crash in a test helper)"
+    if status == "SKIPPED" and ONE_CORE in message:
+        return "skipped: " + ONE_CORE + ", so no speedup can be measured here"
     return message
 
 
-def run_exercise(ex, binary, tree, settings):
+def run_exercise(ex, binary, tree, settings, tag=""):
+    """Run one test binary; `tag` (".hidden") keeps its reports apart."""
     env = dict(os.environ)
     env["GRADER_RERUN"] = rerun_command(ex, tree)
     os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
-    report = os.path.join(ROOT, "build", "results", tree, ex)
+    report = os.path.join(ROOT, "build", "results", tree, ex + tag)
     try:
         suites = list_suites(binary)
     except (OSError, subprocess.SubprocessError) as e:
@@ -208,6 +262,33 @@ def run_exercise(ex, binary, tree, settings):
         else:  # Criterion also lists the filtered-out tests, as skipped
             tests += [t for t in got if t[0] in suites_here]
     return {"tests": tests, "log": log, "error": broken}
+
+
+def grade_all(exercises, tree, settings, hidden=True, jobs=None):
+    """Build, then grade, every exercise of `tree` (exercises or solutions),
+    yielding (exercise, result) as each finishes.  A result holds `tests`
+    (the public tests), `hidden` (the private ones, when the exercise has
+    them and `hidden` is true), and `build_error` or `error`."""
+    d = BUILD_DIRS[tree]
+    public = {e: f"build/{d}/{e}" for e in exercises}
+    private = {e: f"build/hidden/{d}/{e}" for e in exercises if hidden and has_hidden(e)}
+    built = build_all(list(public.values()) + list(private.values()), jobs or os.cpu_count() or 2)
+    for ex in exercises:
+        if built[public[ex]]:
+            yield ex, {"tests": [], "hidden": [], "build_error": built[public[ex]]}
+            continue
+        result = run_exercise(ex, os.path.join(ROOT, public[ex]), tree, settings)
+        result["hidden"] = []
+        if ex in private:
+            if built[private[ex]]:
+                result["error"] = result.get("error") or "the private tests " + built[private[ex]]
+            else:
+                h = run_exercise(ex, os.path.join(ROOT, private[ex]), tree, settings, ".hidden")
+                result["hidden"] = h["tests"]
+                result["log"] = result.get("log", "") + h.get("log", "")
+                if h.get("error"):
+                    result["error"] = result.get("error") or "private tests: " + h["error"]
+        yield ex, result
 
 
 @contextlib.contextmanager
@@ -235,21 +316,33 @@ def rerun_command(ex, tree):
 
 # ---- scoring and the scoreboard ---------------------------------------
 
+def earned_tests(tests, settings):
+    """How many tests count as earned.  A skipped test (a speedup that one
+    core, or a machine too busy, could not judge) earns its share only when
+    course.conf says `set skipped-speedup full` *and* every test of the
+    exercise that did run passed: a stub, whose speedup test skips before
+    it runs any learner code, must not collect points for it."""
+    judged = [st for _, _, st, _ in tests if st != "SKIPPED"]
+    credit_skips = (settings.get("skipped-speedup") == "full"
+                    and bool(judged) and all(st == "PASSED" for st in judged))
+    return sum(1 for _, _, st, _ in tests
+               if st == "PASSED" or (st == "SKIPPED" and credit_skips))
+
+
 def score(result, points, settings):
-    tests = result["tests"]
-    if not tests:
+    """Each test, public or private, is worth an equal share of the points."""
+    tests = result["tests"] + result.get("hidden", [])
+    if not tests or result.get("build_error"):
         return 0.0
-    full_skip = settings.get("skipped-speedup") == "full"
-    earned = sum(1 for _, _, st, _ in tests
-                 if st == "PASSED" or (st == "SKIPPED" and full_skip))
-    return round(points * earned / len(tests), 1)
+    return round(points * earned_tests(tests, settings) / len(tests), 2)
 
 
-def verdict(result):
+def verdict(result, tests=None):
     """(mark, sentence) for the scoreboard row."""
     if result.get("build_error"):
         return "✗", result["build_error"]
-    tests = result["tests"]
+    if tests is None:
+        tests = result["tests"] + [(s, t, st, m) for s, t, st, m in result.get("hidden", [])]
     failing = [(s, t, st, m) for s, t, st, m in tests if st not in ("PASSED", "SKIPPED")]
     if result.get("error") and not tests:
         return "✗", result["error"]
@@ -260,10 +353,10 @@ def verdict(result):
         return "✗", f"{s}/{t}: {explain(st, m)}"
     if result.get("error"):
         return "✗", result["error"]
-    skipped = [(s, t, m) for s, t, st, m in tests if st == "SKIPPED"]
+    skipped = [(s, t, st, m) for s, t, st, m in tests if st == "SKIPPED"]
     if skipped:
-        s, t, m = skipped[0]
-        return "~", f"{s}/{t} {m}"
+        s, t, st, m = skipped[0]
+        return "~", f"{s}/{t} {explain(st, m)}"
     return "✓", ""
 
 
@@ -275,10 +368,17 @@ def print_row(ex, earned, points, mark, why, rerun, width):
         print(f" {'':<{width + 17}}→ {rerun}")
 
 
-def print_details(result):
-    for suite, test, status, msg in result["tests"]:
+def test_lines(tests, prefix=""):
+    for suite, test, status, msg in tests:
         mark = {"PASSED": "✓", "SKIPPED": "~"}.get(status, "✗")
-        print(f"    {mark} {suite}/{test}" + (f": {explain(status, msg)}" if msg or status != "PASSED" else ""))
+        yield f"{mark} {prefix}{suite}/{test}" + (f": {explain(status, msg)}" if msg or status != "PASSED" else "")
+
+
+def print_details(result):
+    for line in test_lines(result["tests"]):
+        print("    " + line)
+    for line in test_lines(result.get("hidden", []), "private "):
+        print("    " + line)
     if result.get("error") or not result["tests"]:
         tail = "\n".join(result.get("log", "").splitlines()[-20:])
         if tail:
@@ -286,47 +386,133 @@ def print_details(result):
             print("\n".join("    " + l for l in tail.splitlines()))
 
 
-def gradescope_json(rows, elapsed):
+def skip_policy(settings):
+    if settings.get("skipped-speedup") == "full":
+        return ("A skipped test scores full points when every other test of the "
+                "exercise passed (course.conf: set skipped-speedup full).")
+    return "A skipped test scores no points (course.conf: set skipped-speedup none)."
+
+
+def gradescope_entry(name, tests, result, points, settings, visibility, rerun):
+    """One tests[] entry of results.json: an exercise's public tests, or its
+    private tests (with the visibility course.conf gives them)."""
+    total = len(result["tests"]) + len(result.get("hidden", []))
+    share = points * len(tests) / total if total else points
+    if result.get("build_error"):
+        earned = 0.0
+    else:
+        earned = share * earned_tests(tests, settings) / len(tests) if tests else 0.0
+    mark, why = verdict(result, tests)
+    lines = [why or "all tests passed"] + list(test_lines(tests))
+    if any(st == "SKIPPED" for _, _, st, _ in tests):
+        lines.append(skip_policy(settings))
+    if mark != "✓" and rerun:
+        lines.append("Re-run on your machine: " + rerun)
+    return {"name": name, "score": round(earned, 2), "max_score": round(share, 2),
+            "status": "passed" if mark == "✓" else "failed",
+            "output": "\n".join(lines), "visibility": visibility}
+
+
+def gradescope_json(rows, elapsed, settings, note=""):
     tests = []
     for ex, result, earned, points, mark, why in rows:
-        out = why or "all tests passed"
-        tests.append({"name": ex, "score": earned, "max_score": points,
-                      "status": "passed" if mark == "✓" else "failed",
-                      "output": out + ("" if mark == "✓" else "\nRe-run: " + rerun_command(ex, "exercises")),
-                      "visibility": "visible"})
-    return {"score": round(sum(t["score"] for t in tests), 1),
-            "max_score": sum(t["max_score"] for t in tests),
+        public = result["tests"] if result["tests"] or not result.get("hidden") else []
+        tests.append(gradescope_entry(ex, public, result, points, settings, "visible",
+                                      rerun_command(ex, "exercises")))
+        if result.get("hidden"):
+            tests.append(gradescope_entry(ex + " (private tests)", result["hidden"], result,
+                                          points, settings, settings["hidden-visibility"], ""))
+    passed = sum(1 for r in rows if r[4] == "✓")
+    output = f"{passed} of {len(rows)} exercises pass."
+    return {"score": round(sum(r[2] for r in rows), 2),
+            "max_score": sum(r[3] for r in rows),
             "execution_time": round(elapsed, 1),
-            "output": f"{sum(1 for t in tests if t['status'] == 'passed')} of {len(tests)} exercises pass",
+            "output": output + ("\n" + note if note else ""),
+            "visibility": "visible",
             "tests": tests}
 
 
-def progress(rows):
+# ---- progress: what is done, and what comes next -------------------------
+
+def exercise_sum(ex):
+    """A checksum of the learner's file and its tests: a remembered result
+    counts only while neither has changed."""
+    h = hashlib.md5()
+    for p in (f"exercises/{ex}.c", f"exercises/{ex}.h", f"tests/{ex}.c"):
+        try:
+            with open(os.path.join(ROOT, p), "rb") as f:
+                h.update(f.read())
+        except OSError:
+            pass
+    return h.hexdigest()
+
+
+def remember(rows):
+    path = os.path.join(ROOT, PROGRESS)
+    known = load_progress()
+    for ex, _, _, _, mark, _ in rows:
+        known[ex] = {"done": mark == "✓", "sum": exercise_sum(ex)}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(known, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def load_progress():
+    try:
+        with open(os.path.join(ROOT, PROGRESS)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def done_map(course, rows):
+    """{exercise: done?} for the whole course: this run's verdicts, and the
+    last verdict of any exercise not run now whose files did not change."""
+    known = load_progress()
+    done = {e: bool(known.get(e, {}).get("done")) and known[e].get("sum") == exercise_sum(e)
+            for e in course}
+    done.update({ex: mark == "✓" for ex, _, _, _, mark, _ in rows})
+    return done
+
+
+def progress_lines(course, done):
     chapters = {}
-    for ex, _, _, points, mark, _ in rows:
-        done, total = chapters.get(ex.split("/")[0], (0, 0))
-        chapters[ex.split("/")[0]] = (done + (mark == "✓"), total + 1)
-    return "  ".join(f"{c[:2]}: {d}/{t}" for c, (d, t) in chapters.items())
+    for ex in course:
+        d, t = chapters.get(ex.split("/")[0], (0, 0))
+        chapters[ex.split("/")[0]] = (d + done[ex], t + 1)
+    lines = [" Progress by chapter: " + "  ".join(f"{c[:2]} {d}/{t}" for c, (d, t) in chapters.items())]
+    todo = [e for e in course if not done[e]]
+    if not todo:
+        lines.append(f" All {len(course)} exercises pass.")
+    else:
+        nxt = todo[0]
+        lines.append(f" Next: {nxt}    make check EX={nxt}")
+        lines.append(f"       stuck? make hint EX={nxt}    re-check on every save: make watch EX={nxt}")
+    return lines
 
 
 def check(args):
     start = time.time()
     points, settings = read_config(os.path.join(ROOT, args.config))
-    exercises = select(all_exercises(args.tree), args.ex, args.ch)
+    everything = course_order(all_exercises(args.tree), points)
     if not args.ex:
-        exercises = [e for e in exercises if e in points] or exercises
-    build_dir = BUILD_DIRS.get(args.tree, args.tree)
-    targets = [f"build/{build_dir}/{e}" for e in exercises]
-    print(f"Building {len(targets)} exercise{'s' if len(targets) != 1 else ''} from {args.tree}/ ...", flush=True)
-    built = build_all(targets, os.cpu_count() or 2)
+        missing = [e for e in points if e not in everything]
+        for e in missing:
+            print(f" note: {args.config} lists {e}, but there is no {args.tree}/{e}.c")
+        everything = [e for e in everything if e in points] or everything
+    exercises = select(everything, args.ex, args.ch)
+    hidden = not args.no_hidden and any(has_hidden(e) for e in exercises)
+    n = len(exercises)
+    print(f"Building {n} exercise{'s' if n != 1 else ''} from {args.tree}/"
+          f"{' (with private tests)' if hidden else ''} ...", flush=True)
     width = max(len(e.split("/")[1]) for e in exercises)
-    print(f"\n ch  {'exercise':<{width}}    points     result")
+    header = False
     rows = []
-    for ex, target in zip(exercises, targets):
-        if built[target]:
-            result = {"tests": [], "build_error": built[target]}
-        else:
-            result = run_exercise(ex, os.path.join(ROOT, target), args.tree, settings)
+    for ex, result in grade_all(exercises, args.tree, settings, hidden=not args.no_hidden):
+        if not header:
+            print(f"\n ch  {'exercise':<{width}}    points     result")
+            header = True
         pts = points.get(ex, 0)
         earned = score(result, pts, settings)
         mark, why = verdict(result)
@@ -339,15 +525,16 @@ def check(args):
     max_total = sum(r[3] for r in rows)
     done = sum(1 for r in rows if r[4] == "✓")
     print(f"\n Total: {total:g} / {max_total} points ({done} of {len(rows)} exercises pass)")
-    print(f" Progress by chapter: {progress(rows)}")
-    todo = [r[0] for r in rows if r[4] != "✓"]
-    if todo and args.tree == "exercises":
-        print(f" Next: make check EX={todo[0]}    (stuck? make hint EX={todo[0]})")
+    if args.tree == "exercises":
+        remember(rows)
+        course = [e for e in everything if e in points] or everything
+        for line in progress_lines(course, done_map(course, rows)):
+            print(line)
     results = os.path.join(ROOT, "build", "results", "results.json")
     os.makedirs(os.path.dirname(results), exist_ok=True)
     with open(args.gradescope or results, "w") as f:
-        json.dump(gradescope_json(rows, time.time() - start), f, indent=2)
-    print(f" Reports: build/results/ (JUnit XML per exercise, results.json)")
+        json.dump(gradescope_json(rows, time.time() - start, settings), f, indent=2)
+    print(" Reports: build/results/ (JUnit XML per exercise, results.json)")
     failed = any(r[4] == "✗" for r in rows)
     return 1 if failed else 0
 
@@ -359,8 +546,9 @@ def main():
     c.add_argument("--ex", default="")
     c.add_argument("--ch", default="")
     c.add_argument("--tree", default="exercises", help="exercises (default) or solutions")
-    c.add_argument("--config", default=os.environ.get("COURSE_CONF", "course.conf"))
+    c.add_argument("--config", default=os.environ.get("COURSE_CONF") or "course.conf")
     c.add_argument("--gradescope", default="", help="where to write results.json")
+    c.add_argument("--no-hidden", action="store_true", help="leave out the private tests")
     c.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     os.chdir(ROOT)
