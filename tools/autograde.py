@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""autograde.py: grade one submission inside the autograder bundle.
+
+    python3 tools/autograde.py --root /autograder
+
+Gradescope's layout: the bundle (this repository without solutions, with
+the private tests) in ROOT/source, the student's files in ROOT/submission,
+and the verdict goes to ROOT/results/results.json.  For each exercise the
+course counts (course.conf), the submitted NAME.c is copied over
+exercises/NN-slug/NAME.c; it is found as exercises/NN-slug/NAME.c or
+NN-slug/NAME.c anywhere in the submission (a repository), or as a bare
+NAME.c when only one exercise has that name (an upload).  Contracts (.h),
+tests and everything else stay the course's.  An exercise not submitted
+keeps its stub and scores zero as "not started".
+
+The grader (grade.py, private tests included) writes the results to a
+file of its own, and only then is ROOT/results/results.json written, so
+whatever the submitted code wrote there is overwritten.  If the grader
+itself fails, results.json still says so, with a score of 0.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "grader"))
+import grade  # noqa: E402
+
+
+def submitted_files(submission):
+    found = []
+    for dirpath, dirnames, filenames in os.walk(submission):
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git", "build"))
+        found += [os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".c")]
+    return found
+
+
+def find(ex, files, submission, names):
+    chapter, name = ex.split("/")
+    rel = {f: os.path.relpath(f, submission) for f in files}
+    for f in files:
+        if rel[f] == f"exercises/{ex}.c":
+            return f
+    for f in files:
+        if rel[f].endswith(f"{chapter}/{name}.c") and "/solutions/" not in "/" + rel[f]:
+            return f
+    if names.count(name) == 1:
+        bare = [f for f in files if os.path.basename(f) == f"{name}.c"]
+        if len(bare) == 1:
+            return bare[0]
+    return None
+
+
+def collect(submission, chosen):
+    """Copy each submitted exercise into exercises/; say what was taken."""
+    files = submitted_files(submission) if os.path.isdir(submission) else []
+    names = [e.split("/")[1] for e in chosen]
+    log = []
+    for ex in chosen:
+        f = find(ex, files, submission, names)
+        if f:
+            shutil.copyfile(f, os.path.join(ROOT, "exercises", ex + ".c"))
+            log.append(f"graded {os.path.relpath(f, submission)} as exercises/{ex}.c")
+        else:
+            log.append(f"no {ex.split('/')[1]}.c submitted: exercises/{ex}.c is graded as the stub")
+    return log
+
+
+def failure(message, elapsed):
+    return {"score": 0.0, "execution_time": round(elapsed, 1), "visibility": "visible",
+            "output": "The autograder could not grade this submission: " + message, "tests": []}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    args = ap.parse_args()
+    start = time.time()
+    os.chdir(ROOT)
+    points, settings = grade.read_config(os.path.join(ROOT, "course.conf"))
+    chosen = grade.chosen_exercises(points)
+    log = collect(os.path.join(args.root, "submission"), chosen)
+    print("\n".join(log), flush=True)
+    fd, private = tempfile.mkstemp(prefix="results-", suffix=".json")
+    os.close(fd)
+    os.remove(private)
+    p = subprocess.run([sys.executable, "grader/grade.py", "check", "--gradescope", private],
+                       cwd=ROOT, stdin=subprocess.DEVNULL)
+    try:
+        with open(private) as f:
+            results = json.load(f)
+        os.remove(private)
+        results["output"] = results.get("output", "") + "\n\n" + "\n".join(log)
+        results["execution_time"] = round(time.time() - start, 1)
+    except (OSError, ValueError):
+        results = failure(f"the grader stopped with status {p.returncode} before writing "
+                          "its report (see the autograder's output)", time.time() - start)
+    out = os.path.join(args.root, "results", "results.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out + ".tmp", "w") as f:
+        json.dump(results, f, indent=2)
+    os.replace(out + ".tmp", out)
+    print(f"autograde: {results['score']:g} points -> {out}")
+
+
+if __name__ == "__main__":
+    main()
