@@ -49,7 +49,12 @@ SETTINGS = {
     "hidden-visibility": ("after_published", {"visible", "hidden", "after_due_date", "after_published"}),
     # the student distribution's folder and tarball name
     "name": ("concurrency-in-c", None),
+    # the speedup judge's pass mark and rounds (GRADER_SPEEDUP_PASS and
+    # GRADER_ROUNDS in grader/speedup.c); unset: each test's own, or 0.75 and 5
+    "speedup-pass": (None, "number"),
+    "speedup-rounds": (None, "number"),
 }
+JUDGE_ENV = {"speedup-pass": "GRADER_SPEEDUP_PASS", "speedup-rounds": "GRADER_ROUNDS"}
 
 
 def read_config(path):
@@ -70,7 +75,10 @@ def read_config(path):
                 if key not in SETTINGS:
                     sys.exit(f"{path}:{n}: unknown setting '{key}'; known: {', '.join(SETTINGS)}")
                 allowed = SETTINGS[key][1]
-                if allowed and value not in allowed:
+                if allowed == "number":
+                    if not re.fullmatch(r"\d+(\.\d+)?", value):
+                        sys.exit(f"{path}:{n}: '{key}' must be a number, not '{value}'")
+                elif allowed and value not in allowed:
                     sys.exit(f"{path}:{n}: '{key}' must be one of {', '.join(sorted(allowed))}, not '{value}'")
                 settings[key] = value
             elif len(words) == 2 and words[1].isdigit() and "/" in words[0]:
@@ -239,6 +247,9 @@ def run_exercise(ex, binary, tree, settings, tag=""):
     """Run one test binary; `tag` (".hidden") keeps its reports apart."""
     env = dict(os.environ)
     env["GRADER_RERUN"] = rerun_command(ex, tree)
+    for key, var in JUDGE_ENV.items():  # course.conf's, unless the environment says
+        if settings.get(key) and not env.get(var):
+            env[var] = settings[key]
     os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
     report = os.path.join(ROOT, "build", "results", tree, ex + tag)
     try:
