@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""fairness.py: how often does the speedup judge get it wrong?  (make fairness)
+
+It runs speedup tests many times, on an idle machine and beside CPU hogs
+(busy loops, one per hog), and counts the verdicts that are wrong:
+
+  * a *false fail*: a parallel solution failed for "not enough speedup";
+  * a *false pass*: a sequential impostor passed;
+  * a *skip*: the judge found the machine too busy to tell (never a pass).
+
+The cases are the grader's own speedup self-tests (a parallel prime count
+and a sequential impostor, grader/tests/speedup.c) and, when solutions/ is
+here, one exercise's speedup tests against its solution and against its
+sequential mutant (the first exercise with both, or FAIRNESS_EX).
+
+    FAIRNESS_RUNS=15 FAIRNESS_HOGS="0 1" python3 tools/fairness.py [out.dat]
+
+It writes a data file (default docs/data/fairness.dat) that the
+instructors' guide quotes with []{.data} spans.  Run it through
+tools/fairness.sh, which holds the grader's timing lock so that no other
+speedup test on this machine adds load of its own.
+"""
+
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "grader"))
+import grade  # noqa: E402
+
+RUNS = int(os.environ.get("FAIRNESS_RUNS", "15"))
+HOGS = [int(h) for h in os.environ.get("FAIRNESS_HOGS", "0 1").split()]
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"# machine: {len(os.sched_getaffinity(0))} usable cores, {model}, Linux {platform.release()}"
+
+
+def must_fail(path):
+    m = re.search(r"must fail:\s*([^\n*]+)", open(path).read(2000))
+    return [t.strip() for t in m.group(1).split(",")] if m else []
+
+
+def exercise_cases():
+    """(key, what, binary, test, should) for one exercise and its impostor."""
+    if not os.path.isdir(os.path.join(ROOT, "solutions")):
+        return []
+    points, _ = grade.read_config(os.path.join(ROOT, "course.conf"))
+    wanted = os.environ.get("FAIRNESS_EX", "")
+    for ex in grade.course_order(grade.all_exercises("solutions"), points):
+        if wanted and ex != wanted:
+            continue
+        chapter, name = ex.split("/")
+        tests = re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
+        mdir = os.path.join(ROOT, "tests", chapter, "mutants")
+        impostors = [(m[:-2], t) for m in sorted(os.listdir(mdir)) if m.startswith(name + "--") and m.endswith(".c")
+                     for t in must_fail(os.path.join(mdir, m)) if t.startswith("speedup/")] if os.path.isdir(mdir) else []
+        if tests and impostors:
+            mut, mtest = impostors[0]
+            return [("solution", f"{ex}_(solution)", f"build/sol/{ex}", f"speedup/{tests[0]}", "pass"),
+                    ("impostor", f"{chapter}/mutants/{mut}", f"build/mut/{chapter}/mutants/{mut}", mtest, "fail")]
+    return []
+
+
+# The grader's self-tests assert the right verdict, so for the impostor a
+# PASSED test means the judge failed it (right), FAILED means it passed.
+CASES = [
+    ("selftest-parallel", "grader_self-test:_parallel_primes", "build/grader/speedup",
+     "speedup/passes_a_parallel_solution", "pass"),
+    ("selftest-impostor", "grader_self-test:_sequential_impostor", "build/grader/speedup",
+     "speedup/fails_a_sequential_impostor", "fail-selftest"),
+]
+
+
+def verdict(status, should):
+    """The judge's verdict (pass, fail or skip) from the test's status."""
+    if status == "SKIPPED":
+        return "skip"
+    if should == "fail-selftest":
+        return "fail" if status == "PASSED" else "pass"
+    return "pass" if status == "PASSED" else "fail"
+
+
+def run_once(binary, test):
+    with tempfile.TemporaryDirectory() as tmp:
+        got, out = grade.run_phase(os.path.join(ROOT, binary), test, 1, os.path.join(tmp, "r"), dict(os.environ))
+    if not got:
+        return "ERRORED", out[-300:]
+    return got[0][2], got[0][3]
+
+
+def hogs(n):
+    return [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(n)]
+
+
+def main():
+    os.chdir(ROOT)
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join("docs", "data", "fairness.dat")
+    cases = CASES + exercise_cases()
+    built = grade.build_all(sorted({c[2] for c in cases}), os.cpu_count() or 2)
+    broken = {b: e for b, e in built.items() if e}
+    if broken:
+        sys.exit("fairness: cannot build " + "; ".join(f"{b}: {e}" for b, e in broken.items()))
+    rows = []
+    start = time.time()
+    for n in HOGS:
+        load = "idle" if n == 0 else f"{n}_hog" + ("s" if n > 1 else "")
+        running = hogs(n)
+        time.sleep(0.5 if n else 0)
+        try:
+            for key, what, binary, test, should in cases:
+                count = {"pass": 0, "fail": 0, "skip": 0}
+                notes = []
+                for i in range(RUNS):
+                    status, msg = run_once(binary, test)
+                    v = verdict(status, should)
+                    count[v] += 1
+                    wrong = (v == "fail") if should == "pass" else (v == "pass")
+                    if wrong:
+                        notes.append(msg[:200])
+                    print(f"  {load:>6} {what:<45} run {i + 1:>2}: {v}", file=sys.stderr, flush=True)
+                expect = "pass" if should == "pass" else "fail"
+                wrong = count["fail"] if expect == "pass" else count["pass"]
+                judged = RUNS - count["skip"]
+                rows.append((f"{'idle' if n == 0 else 'hog' + str(n)}-{key}", load, what.replace(" ", "_"),
+                             expect, RUNS, count["pass"], count["fail"], count["skip"], wrong,
+                             f"{100 * wrong / judged:.0f}" if judged else "-"))
+                for note in notes[:2]:
+                    print(f"    wrong verdict: {note}", file=sys.stderr)
+        finally:
+            for h in running:
+                h.kill()
+                h.wait()
+    with open(out_path + ".tmp", "w") as f:
+        f.write(machine() + "\n")
+        f.write(f"# {RUNS} runs per case, one test at a time; load: busy-loop processes beside the grader; "
+                f"measured in {time.time() - start:.0f} s by tools/fairness.sh\n")
+        f.write("# columns: case load tested should_be runs passed failed skipped wrong wrong_%\n")
+        for r in rows:
+            f.write(" ".join(str(x) for x in r) + "\n")
+    os.replace(out_path + ".tmp", out_path)
+    print(open(out_path).read())
+
+
+if __name__ == "__main__":
+    main()
