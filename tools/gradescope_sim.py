@@ -34,8 +34,10 @@ STATUS = {"passed", "failed"}
 NUMBER = (int, float)
 
 
-def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip")):
-    """The /autograder layout, with the bundle unzipped and set up once."""
+def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip"), seed=None):
+    """The /autograder layout, with the bundle unzipped and set up once.
+    `seed`: a build/ folder made from the same sources (the student copy's,
+    in `make test`) to start from, so that only what differs is compiled."""
     source = os.path.join(root, "source")
     if not os.path.exists(os.path.join(root, ".setup-done")):
         shutil.rmtree(source, ignore_errors=True)
@@ -46,6 +48,9 @@ def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip")):
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(os.path.join(source, info.filename), mode & 0o777)
+        if seed and os.path.isdir(seed):
+            shutil.copytree(seed, os.path.join(source, "build"), symlinks=True,
+                            ignore=shutil.ignore_patterns("results"))
         shutil.copy2(os.path.join(source, "run_autograder"), os.path.join(root, "run_autograder"))
         p = subprocess.run(["bash", "setup.sh"], cwd=source, capture_output=True, text=True)
         if p.returncode != 0:
@@ -125,9 +130,9 @@ def skipped_lines(results):
             if line.startswith("~ ")]
 
 
-def run(root, tree, one_core=False, skipped="none"):
+def run(root, tree, one_core=False, skipped="none", seed=None):
     """Grade every chosen exercise of `tree` through the bundle; the results."""
-    source = prepare(root)
+    source = prepare(root, seed=seed)
     set_skipped(source, skipped)
     points, _ = grade.read_config(os.path.join(source, "course.conf"))
     submit(root, tree, [e for e in points if os.path.exists(os.path.join(ROOT, tree, e + ".c"))])

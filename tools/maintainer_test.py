@@ -530,7 +530,7 @@ def check_watch(copy, chosen):
             f.write(stub)
 
 
-def check_gradescope(points, settings):
+def check_gradescope(points, settings, seed=None):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import gradescope_sim as sim
     import zipfile
@@ -546,14 +546,15 @@ def check_gradescope(points, settings):
            f"build/gradescope.zip has setup.sh, run_autograder, the private tests ({len(hidden)}) and no solution",
            f"leaks: {leaks[:3]}; private tests missing: {[h for h in hidden if h not in names]}")
     root = tempfile.mkdtemp(prefix="autograder-")
-    runs = [("solutions", True, "full", "full"), ("solutions", True, "none", "full"),
-            ("exercises", True, "full", "zero"), ("exercises", False, "none", "zero")]
+    # The stubs first: the student copy's build (seed) already holds them.
+    runs = [("exercises", False, "none", "zero"), ("exercises", True, "full", "zero"),
+            ("solutions", True, "full", "full"), ("solutions", True, "none", "full")]
     for tree, one_core, skipped, expect in runs:
         what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
                 f"{', one core' if one_core else ''}, skipped-speedup {skipped}")
         start = time.time()
         try:
-            results, log = sim.run(root, tree, one_core, skipped)
+            results, log = sim.run(root, tree, one_core, skipped, seed)
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
             continue
@@ -583,8 +584,9 @@ def check_kit(points, settings):
     if copy:
         check_hint(copy, chosen)
         check_watch(copy, chosen)
+    check_gradescope(points, settings, os.path.join(copy, "build") if copy else None)
+    if copy:
         shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
-    check_gradescope(points, settings)
 
 
 def main():
