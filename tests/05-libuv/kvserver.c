@@ -52,7 +52,7 @@ Test(kvserver, clients_share_the_store)
         cl_line(b, got, sizeof got, 3);
         srv_expect(&s, strcmp(got, want[i]) == 0,
                    "five requests sent in one write should get five replies in "
-                   "order; reply %d should be \"%s\", got \"%s\"", i + 1, want[i], got);
+                   "order; reply %d should be '%s', got '%s'", i + 1, want[i], shown(got));
     }
     /* One request in two pieces. */
     cl_send(a, "GET col");
@@ -105,9 +105,9 @@ Test(kvserver, overlong_line_gets_error)
     cl_line(bad, got, sizeof got, 3);
     srv_expect(&s, strcmp(got, "ERR line too long") == 0,
                "a client that sent 1,000 bytes without a newline should get "
-               "\"ERR line too long\", got \"%s\"", got);
+               "'ERR line too long', got '%s'", shown(got));
     srv_expect(&s, cl_line(bad, got, sizeof got, 3) == -1,
-               "after \"ERR line too long\" the server should close that connection");
+               "after 'ERR line too long' the server should close that connection");
     /* One byte too many, newline included. */
     memset(big, 'y', KV_MAX_LINE);
     big[KV_MAX_LINE] = '\n';
@@ -116,7 +116,7 @@ Test(kvserver, overlong_line_gets_error)
     cl_line(bad2, got, sizeof got, 3);
     srv_expect(&s, strcmp(got, "ERR line too long") == 0,
                "a line of %d bytes (KV_MAX_LINE + 1) should get "
-               "\"ERR line too long\", got \"%s\"", KV_MAX_LINE + 1, got);
+               "'ERR line too long', got '%s'", KV_MAX_LINE + 1, shown(got));
     srv_ask(&s, ok, "PONG", "PING\n"); /* the others are still served */
     close(ok);
     close(bad);
@@ -164,8 +164,8 @@ Test(kvserver, abrupt_disconnects)
         srv_expect(&s, strcmp(got, "PONG") == 0,
                    "after clients vanished (a reset in the middle of a line, a "
                    "reset with 20,000 replies still owed, a close right after a "
-                   "request), another client's PING should get \"PONG\", got "
-                   "\"%s\"", got);
+                   "request), another client's PING should get 'PONG', got "
+                   "'%s'", shown(got));
     }
     srv_ask(&s, witness, "OK", "SET still alive\n");
     srv_ask(&s, witness, "VALUE alive", "GET still\n");
@@ -201,9 +201,10 @@ Test(kvserver, thousand_clients, .timeout = 90)
         char got[64];
         cl_line(fd[i], got, sizeof got, 5);
         srv_expect(&s, strcmp(got, "OK") == 0,
-                   "with %d clients connected at once, client %d should get \"OK\" "
-                   "for its SET, got \"%s\"", CLIENTS, i + 1,
-                   got[0] ? got : "nothing (no reply, or the connection was closed)");
+                   "with %d clients connected at once, client %d should get 'OK' "
+                   "for its SET, got %s%s%s", CLIENTS, i + 1, got[0] ? "'" : "",
+                   got[0] ? shown(got) : "nothing (no reply, or the connection was closed)",
+                   got[0] ? "'" : "");
     }
     for (int i = 0; i < CLIENTS; i++) {
         char want[64];

@@ -170,7 +170,7 @@ Test(offload, many_counts_at_once)
                  count_primes((uint64_t)i * 100000, (uint64_t)(i + 3) * 100000));
         srv_expect(&s, strcmp(got, want) == 0,
                    "six clients asked for six counts at once; client %d should get "
-                   "\"%s\", got \"%s\"", i + 1, want, got);
+                   "'%s', got '%s'", i + 1, want, shown(got));
         close(fd[i]);
     }
     server_stop_clean(&s);

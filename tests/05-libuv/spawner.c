@@ -90,11 +90,11 @@ static void add(struct batch *b, const char *a0, const char *a1, const char *a2,
 
 static void expect_output(const struct summary *m, const char *what, const char *want)
 {
-    cr_assert(!m->null_output, "%s: the output should be a string (\"\" if the "
+    cr_assert(!m->null_output, "%s: the output should be a string ('' if the "
               "child wrote nothing), not NULL", what);
     cr_assert(m->len == strlen(want) && m->hash == hash(want, strlen(want)),
-              "%s: the output should be \"%s\" (%zu bytes), got \"%s\" (%zu bytes)",
-              what, want, strlen(want), m->head, m->len);
+              "%s: the output should be '%s' (%zu bytes), got '%s' (%zu bytes)",
+              what, shown(want), strlen(want), shown(m->head), m->len);
 }
 
 static void expect_exit(const struct summary *m, const char *what, int code, int sig)
@@ -190,9 +190,9 @@ Test(spawner, output_after_exit)
     expect_exit(&s.r[0], "sh -c '(sleep 0.2; echo late) & echo early'", 0, 0);
     cr_assert(s.r[0].len == 11 && strcmp(s.r[0].head, "early\nlate\n") == 0,
               "the child exited at once but its background subshell wrote "
-              "\"late\" 0.2 s later to the same pipe: the output should be "
-              "\"early\\nlate\\n\", got \"%s\".  A job is finished at end of "
-              "file, not at exit.", s.r[0].head);
+              "'late' 0.2 s later to the same pipe: the output should be "
+              "'early | late | ', got '%s'.  A job is finished at end of "
+              "file, not at exit.", shown(s.r[0].head));
 }
 
 /* The child closes its stdout, then runs on for 0.2 s and exits with 4. */

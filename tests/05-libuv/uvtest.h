@@ -106,6 +106,30 @@ static inline void server_stop_clean(struct served *s)
         }                                                                   \
     } while (0)
 
+/* Criterion copies failure messages into its JSON report without
+ * escaping them, so a double quote, a backslash or a control character
+ * in a message would break the report.  Messages therefore quote with
+ * '...', and anything the learner's code produced goes through shown(),
+ * which writes a newline as " | " and other troublemakers as '?'. */
+static inline const char *shown(const char *s)
+{
+    static char ring[4][600];
+    static int next;
+    char *out = ring[next++ % 4];
+    size_t n = 0;
+    for (; *s && n + 4 < sizeof ring[0]; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n') {
+            memcpy(out + n, " | ", 3);
+            n += 3;
+        } else {
+            out[n++] = c == '"' || c == '\\' || c < 32 || c == 127 ? '?' : (char)c;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
 /* ---- a blocking line client ------------------------------------------- */
 
 static inline int cl_connect(int port)
@@ -188,9 +212,9 @@ static inline void cl_reset(int fd)
         cl_ask((fd), q_, a_, sizeof a_);                                    \
         q_[strcspn(q_, "\n")] = '\0';                                       \
         srv_expect((s), strcmp(a_, (want)) == 0,                            \
-                   "the request \"%.60s%s\" should get the reply \"%s\", "  \
-                   "got \"%.100s\"", q_, strlen(q_) > 60 ? "..." : "",      \
-                   (want), a_);                                             \
+                   "the request '%.60s%s' should get the reply '%s', got "  \
+                   "'%.100s'", shown(q_), strlen(q_) > 60 ? "..." : "",      \
+                   shown(want), shown(a_));                                 \
     } while (0)
 
 #endif
