@@ -536,16 +536,16 @@ def check(args):
     max_total = sum(r[3] for r in rows)
     done = sum(1 for r in rows if r[4] == "✓")
     print(f"\n Total: {total:g} / {max_total} points ({done} of {len(rows)} exercises pass)")
-    if args.tree == "exercises":
-        remember(rows)
-        course = [e for e in everything if e in points] or everything
-        for line in progress_lines(course, done_map(course, rows)):
-            print(line)
     results = os.path.join(ROOT, "build", "results", "results.json")
     os.makedirs(os.path.dirname(results), exist_ok=True)
     with open(args.gradescope or results, "w") as f:
         json.dump(gradescope_json(rows, time.time() - start, settings), f, indent=2)
     print(" Reports: build/results/ (JUnit XML per exercise, results.json)")
+    if args.tree == "exercises":  # the last word: where the learner stands
+        remember(rows)
+        course = [e for e in everything if e in points] or everything
+        for line in progress_lines(course, done_map(course, rows)):
+            print(line)
     failed = any(r[4] == "✗" for r in rows)
     return 1 if failed else 0
 
