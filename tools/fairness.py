@@ -110,6 +110,10 @@ def main():
     os.chdir(ROOT)
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join("docs", "data", "fairness.dat")
     cases = CASES + exercise_cases()
+    if len(cases) == len(CASES):
+        print("fairness: no exercise with both a speedup test and a sequential mutant here "
+              "(a student copy has neither solutions/ nor mutants/): measuring the grader's "
+              "self-tests only", file=sys.stderr)
     built = grade.build_all(sorted({c[2] for c in cases}), os.cpu_count() or 2)
     broken = {b: e for b, e in built.items() if e}
     if broken:
@@ -122,6 +126,7 @@ def main():
         time.sleep(0.5 if n else 0)
         try:
             for key, what, binary, test, should in cases:
+                load_avg = os.getloadavg()[0]  # the machine's own load, before this case
                 count = {"pass": 0, "fail": 0, "skip": 0}
                 notes = []
                 for i in range(RUNS):
@@ -137,7 +142,7 @@ def main():
                 judged = RUNS - count["skip"]
                 rows.append((f"{'idle' if n == 0 else 'hog' + str(n)}-{key}", load, what.replace(" ", "_"),
                              expect, RUNS, count["pass"], count["fail"], count["skip"], wrong,
-                             f"{100 * wrong / judged:.0f}" if judged else "-"))
+                             f"{100 * wrong / judged:.0f}" if judged else "-", f"{load_avg:.2f}"))
                 for note in notes[:2]:
                     print(f"    wrong verdict: {note}", file=sys.stderr)
         finally:
@@ -148,7 +153,8 @@ def main():
         f.write(machine() + "\n")
         f.write(f"# {RUNS} runs per case, one test at a time; load: busy-loop processes beside the grader; "
                 f"measured in {time.time() - start:.0f} s by tools/fairness.sh\n")
-        f.write("# columns: case load tested should_be runs passed failed skipped wrong wrong_%\n")
+        f.write("# columns: case load tested should_be runs passed failed skipped wrong wrong_% "
+                "load_average_before\n")
         for r in rows:
             f.write(" ".join(str(x) for x in r) + "\n")
     os.replace(out_path + ".tmp", out_path)
