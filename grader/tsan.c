@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include "timing.h"
+#include "todo.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -160,7 +161,8 @@ enum gr_verdict gr_judge_race(const char *args, double timeout_s, char *msg,
     if (getcwd(cwd, sizeof cwd) && strncmp(driver, cwd, strlen(cwd)) == 0 &&
         driver[strlen(cwd)] == '/')
         shown = driver + strlen(cwd) + 1;
-    snprintf(cmd, sizeof cmd, "%s %s", shown, args ? args : "");
+    snprintf(cmd, sizeof cmd, "%s%s%s", shown, args && *args ? " " : "",
+             args ? args : "");
     int fd = memfd_create("tsan", MFD_CLOEXEC), status = 0;
     timeout_s = timeout_s > 0 ? timeout_s : 30;
     int timed_out = run_driver(cmd, timeout_s, fd, &status);
@@ -176,10 +178,15 @@ enum gr_verdict gr_judge_race(const char *args, double timeout_s, char *msg,
                        "within %g s: a deadlock?", cmd, timeout_s);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return verdict(msg, n, GR_PASS, "no data race found");
-    struct gr_limits lim = { .timeout_s = timeout_s };
-    gr_classify(&r, &lim, 0, status, 0, 0); /* TODO, crash or exit code */
     int ll;
     const char *line = last_line(out, &ll);
+    if (WIFEXITED(status) && WEXITSTATUS(status) != TODO_EXIT_CODE &&
+        !strstr(out, "Sanitizer"))  /* the driver's own check failed */
+        return verdict(msg, n, GR_FAIL, "the race check (%s) found no race, "
+                       "but its program stopped with exit status %d%s%.*s",
+                       cmd, WEXITSTATUS(status), ll ? ": " : "", ll, line);
+    struct gr_limits lim = { .timeout_s = timeout_s };
+    gr_classify(&r, &lim, 0, status, 0, 0); /* TODO, crash or exit code */
     return verdict(msg, n, GR_FAIL, "the race check (%s) failed: %s%s%.*s",
                    cmd, r.problem, ll ? "; it printed: " : "", ll, line);
 }
