@@ -1,0 +1,50 @@
+/* pool.h: exercise 3.4, a thread pool.
+ *
+ * Starting a thread costs tens of microseconds (chapter 3 measures it):
+ * more than many small tasks take to run.  A pool starts its threads
+ * once; each takes a task from a queue, runs it and comes back for the
+ * next.  The queue is the bounded blocking queue of exercise 3.3 (copy
+ * yours into pool.c, or build the same thing into the pool), plus a count
+ * of the tasks not yet finished, for pool_wait().
+ *
+ * Waiting happens on condition variables, as in exercise 3.3: an idle
+ * worker, a submitter facing a full queue and a caller of pool_wait() all
+ * sleep until there is something to do. */
+#ifndef POOL_H
+#define POOL_H
+
+#include <stddef.h>
+
+struct pool; /* yours: define it in pool.c */
+
+typedef void (*pool_task)(void *arg);
+
+/* A pool of `nthreads` worker threads (>= 1) and a queue that holds up to
+ * `queue_capacity` (>= 1) tasks waiting for a worker.  NULL on failure,
+ * with nothing left behind. */
+struct pool *pool_create(int nthreads, size_t queue_capacity);
+
+/* Queue fn(arg) to run on one of the workers.  Blocks while the queue is
+ * full.  Returns 0, or -1 once pool_shutdown() has begun (the task is then
+ * not queued).  Any thread may submit, a running task included. */
+int pool_submit(struct pool *p, pool_task fn, void *arg);
+
+/* Block until every task submitted so far has finished running: none
+ * waiting in the queue and none running.  The pool stays open, so more
+ * tasks may be submitted afterwards.  Not from inside a task. */
+void pool_wait(struct pool *p);
+
+enum pool_stop {
+    POOL_DRAIN,  /* every task already queued still runs */
+    POOL_CANCEL, /* tasks still waiting in the queue are discarded unrun */
+};
+
+/* Stop the pool and free it.  From the moment it is called, pool_submit()
+ * returns -1.  Tasks already running always finish.  With POOL_DRAIN the
+ * queued tasks run too, and the result is 0; with POOL_CANCEL they are
+ * dropped without running, and the result is how many were dropped.
+ * Either way every worker has been joined and everything freed when it
+ * returns, so p must not be used again.  Not from inside a task. */
+size_t pool_shutdown(struct pool *p, enum pool_stop how);
+
+#endif

@@ -1,0 +1,82 @@
+/* Mutant of exercise 3.3: bq_close() signals each condition once, so only
+ * one waiting getter and one waiting putter learn that the queue closed;
+ * the others sleep for ever.
+ * must fail: bqueue/close_wakes_every_waiter */
+#include "bqueue.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct bqueue {
+    pthread_mutex_t lock;     /* guards everything below */
+    pthread_cond_t not_full;  /* putters wait here for room */
+    pthread_cond_t not_empty; /* getters wait here for an item */
+    size_t capacity, head, count;
+    int closed;
+    void **items;             /* ring: items[(head + i) % capacity] */
+};
+
+struct bqueue *bq_create(size_t capacity)
+{
+    struct bqueue *q = calloc(1, sizeof *q);
+    if (!q || capacity == 0 || !(q->items = calloc(capacity, sizeof(void *)))) {
+        free(q);
+        return NULL;
+    }
+    q->capacity = capacity;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    return q;
+}
+
+int bq_put(struct bqueue *q, void *item)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->count == q->capacity && !q->closed)
+        pthread_cond_wait(&q->not_full, &q->lock); /* sleeps, unlocked */
+    int ok = !q->closed;
+    if (ok) {
+        q->items[(q->head + q->count) % q->capacity] = item;
+        q->count++;
+        pthread_cond_signal(&q->not_empty); /* one item: one getter */
+    }
+    pthread_mutex_unlock(&q->lock);
+    return ok ? 0 : -1;
+}
+
+int bq_get(struct bqueue *q, void **item)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->count == 0 && !q->closed)
+        pthread_cond_wait(&q->not_empty, &q->lock);
+    int ok = q->count > 0; /* closed, but items left: hand them out */
+    if (ok) {
+        *item = q->items[q->head];
+        q->head = (q->head + 1) % q->capacity;
+        q->count--;
+        pthread_cond_signal(&q->not_full);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return ok ? 0 : -1;
+}
+
+void bq_close(struct bqueue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_cond_signal(&q->not_full); /* wakes one waiter, not all */
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void bq_destroy(struct bqueue *q)
+{
+    if (!q)
+        return;
+    pthread_cond_destroy(&q->not_full);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_mutex_destroy(&q->lock);
+    free(q->items);
+    free(q);
+}

@@ -1,0 +1,136 @@
+/* Mutant of exercise 3.4: shutdown always empties the queue, so
+ * POOL_DRAIN silently loses every task that was still waiting (and
+ * reports 0, as if nothing had been dropped).
+ * must fail: pool/drain_runs_every_queued_task */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct task {
+    pool_task fn;
+    void *arg;
+};
+
+struct pool {
+    pthread_mutex_t lock;
+    pthread_cond_t queued, room, all_done;
+    struct task *ring;
+    size_t capacity, head, count; /* tasks waiting in the ring */
+    size_t unfinished;            /* waiting + running */
+    int stopping;
+    int nthreads;
+    pthread_t *workers;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (p->count == 0 && !p->stopping)
+            pthread_cond_wait(&p->queued, &p->lock);
+        if (p->count == 0)
+            break; /* stopping, and nothing left to run */
+        struct task t = p->ring[p->head];
+        p->head = (p->head + 1) % p->capacity;
+        p->count--;
+        pthread_cond_signal(&p->room);
+        pthread_mutex_unlock(&p->lock);
+        t.fn(t.arg); /* run it unlocked: tasks run in parallel */
+        pthread_mutex_lock(&p->lock);
+        if (--p->unfinished == 0)
+            pthread_cond_broadcast(&p->all_done);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void destroy(struct pool *p)
+{
+    pthread_cond_destroy(&p->queued);
+    pthread_cond_destroy(&p->room);
+    pthread_cond_destroy(&p->all_done);
+    pthread_mutex_destroy(&p->lock);
+    free(p->workers);
+    free(p->ring);
+    free(p);
+}
+
+static size_t stop_and_join(struct pool *p, enum pool_stop how)
+{
+    size_t dropped = 0;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    {
+        dropped = how == POOL_CANCEL ? p->count : 0;
+        p->unfinished -= p->count;
+        p->count = 0;
+        if (p->unfinished == 0)
+            pthread_cond_broadcast(&p->all_done);
+    }
+    pthread_cond_broadcast(&p->queued); /* every idle worker must see it */
+    pthread_cond_broadcast(&p->room);   /* and every blocked submitter */
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->workers[i], NULL);
+    return dropped;
+}
+
+struct pool *pool_create(int nthreads, size_t queue_capacity)
+{
+    if (nthreads < 1 || queue_capacity < 1)
+        return NULL;
+    struct pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->ring = calloc(queue_capacity, sizeof *p->ring);
+    p->workers = calloc((size_t)nthreads, sizeof *p->workers);
+    p->capacity = queue_capacity;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->queued, NULL);
+    pthread_cond_init(&p->room, NULL);
+    pthread_cond_init(&p->all_done, NULL);
+    if (!p->ring || !p->workers) {
+        destroy(p);
+        return NULL;
+    }
+    for (; p->nthreads < nthreads; p->nthreads++)
+        if (pthread_create(&p->workers[p->nthreads], NULL, worker, p) != 0) {
+            stop_and_join(p, POOL_CANCEL); /* the ones that did start */
+            destroy(p);
+            return NULL;
+        }
+    return p;
+}
+
+int pool_submit(struct pool *p, pool_task fn, void *arg)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->count == p->capacity && !p->stopping)
+        pthread_cond_wait(&p->room, &p->lock);
+    int ok = !p->stopping;
+    if (ok) {
+        p->ring[(p->head + p->count) % p->capacity] = (struct task){ fn, arg };
+        p->count++;
+        p->unfinished++;
+        pthread_cond_signal(&p->queued);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return ok ? 0 : -1;
+}
+
+void pool_wait(struct pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->unfinished > 0)
+        pthread_cond_wait(&p->all_done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
+
+size_t pool_shutdown(struct pool *p, enum pool_stop how)
+{
+    size_t dropped = stop_and_join(p, how);
+    destroy(p);
+    return dropped;
+}

@@ -1,0 +1,326 @@
+/* Tests for exercise 3.4.  Tasks record that they ran; the tests check
+ * that every task runs exactly once, that pool_wait() waits for running
+ * tasks too, that shutdown drains or cancels as pool.h documents, that an
+ * idle pool shuts down at once, and (timed) that the workers really run
+ * tasks at the same time.  A pool that hangs is stopped by the sandbox. */
+#include "grader.h"
+#include "pool.h"
+#include "timing.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+static const struct gr_limits limits = { .timeout_s = 5 };
+
+static void sleep_ms(double ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static void count_me(void *arg)
+{
+    atomic_fetch_add((_Atomic int *)arg, 1);
+}
+
+/* ---- every task runs once, and pool_wait() means "all finished" ------- */
+
+enum { MANY = 10000 };
+
+struct tally {
+    int created, submitted_ok, never, twice, shutdown_result;
+};
+
+static void run_many(void *arg, void *out)
+{
+    (void)arg;
+    struct tally *t = out;
+    static _Atomic int hits[MANY];
+    struct pool *p = pool_create(4, 16);
+    t->created = p != NULL;
+    if (!p)
+        return;
+    for (int i = 0; i < MANY; i++)
+        t->submitted_ok += pool_submit(p, count_me, &hits[i]) == 0;
+    pool_wait(p);
+    for (int i = 0; i < MANY; i++) { /* read right after pool_wait() */
+        int n = atomic_load(&hits[i]);
+        t->never += n == 0;
+        t->twice += n > 1;
+    }
+    t->shutdown_result = (int)pool_shutdown(p, POOL_DRAIN);
+}
+
+Test(pool, runs_every_task_once)
+{
+    struct tally t = { 0 };
+    struct gr_run r = gr_run_fn(run_many, NULL, &t, sizeof t, &limits);
+    gr_assert_clean(r, "10,000 tasks on 4 workers, queue of 16");
+    cr_assert(t.created, "pool_create(4, 16) returned NULL");
+    cr_assert_eq(t.submitted_ok, MANY, "pool_submit() on an open pool must "
+                 "return 0: %d of %d did", t.submitted_ok, MANY);
+    cr_assert_eq(t.never, 0, "when pool_wait() returned, %d of %d tasks had "
+                 "not run: it must wait until every submitted task has "
+                 "finished", t.never, MANY);
+    cr_assert_eq(t.twice, 0, "%d tasks ran more than once", t.twice);
+    cr_assert_eq(t.shutdown_result, 0, "pool_shutdown(POOL_DRAIN) must return "
+                 "0, not %d", t.shutdown_result);
+}
+
+struct slow {
+    _Atomic int finished;
+};
+
+static void slow_task(void *arg)
+{
+    sleep_ms(30);
+    atomic_fetch_add(&((struct slow *)arg)->finished, 1);
+}
+
+struct waits {
+    int after_first, after_second;
+};
+
+static void run_wait(void *arg, void *out)
+{
+    (void)arg;
+    struct waits *w = out;
+    struct slow s = { 0 };
+    struct pool *p = pool_create(2, 8);
+    for (int i = 0; i < 4; i++)
+        pool_submit(p, slow_task, &s);
+    pool_wait(p); /* the last two are still running at first */
+    w->after_first = atomic_load(&s.finished);
+    for (int i = 0; i < 3; i++)
+        pool_submit(p, slow_task, &s);
+    pool_wait(p);
+    w->after_second = atomic_load(&s.finished);
+    pool_shutdown(p, POOL_DRAIN);
+}
+
+Test(pool, wait_waits_for_running_tasks)
+{
+    struct waits w = { 0 };
+    struct gr_run r = gr_run_fn(run_wait, NULL, &w, sizeof w, &limits);
+    gr_assert_clean(r, "4 tasks of 30 ms on 2 workers, wait, 3 more, wait");
+    cr_assert_eq(w.after_first, 4, "pool_wait() returned when %d of 4 tasks "
+                 "had finished: a task a worker is still running counts too",
+                 w.after_first);
+    cr_assert_eq(w.after_second, 7, "the pool must keep working after "
+                 "pool_wait(): the second pool_wait() returned when %d of 7 "
+                 "tasks had finished", w.after_second);
+}
+
+/* ---- shutdown: drain, cancel, idle ------------------------------------ */
+
+struct drained {
+    int ran, result;
+};
+
+static void tiny_sleep(void *arg)
+{
+    sleep_ms(0.2);
+    count_me(arg);
+}
+
+static void run_drain(void *arg, void *out)
+{
+    (void)arg;
+    struct drained *d = out;
+    _Atomic int ran = 0;
+    struct pool *p = pool_create(2, 1000);
+    for (int i = 0; i < 300; i++)
+        pool_submit(p, tiny_sleep, &ran);
+    d->result = (int)pool_shutdown(p, POOL_DRAIN); /* most still queued */
+    d->ran = atomic_load(&ran);
+}
+
+Test(pool, drain_runs_every_queued_task)
+{
+    struct drained d = { 0 };
+    struct gr_run r = gr_run_fn(run_drain, NULL, &d, sizeof d, &limits);
+    gr_assert_clean(r, "300 queued tasks, then pool_shutdown(POOL_DRAIN)");
+    cr_assert_eq(d.ran, 300, "pool_shutdown(POOL_DRAIN) must run every task "
+                 "already queued before it returns, but only %d of 300 ran",
+                 d.ran);
+    cr_assert_eq(d.result, 0, "pool_shutdown(POOL_DRAIN) must return 0, not %d",
+                 d.result);
+}
+
+/* Two blockers hold both workers until a gate opens, so the 100 tasks
+ * behind them are certainly still queued when the shutdown begins. */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t open_cond;
+    int open;
+    _Atomic int started, finished, ran, extra, refused;
+    struct pool *p;
+};
+
+static void blocker(void *arg)
+{
+    struct gate *g = arg;
+    atomic_fetch_add(&g->started, 1);
+    pthread_mutex_lock(&g->lock);
+    while (!g->open)
+        pthread_cond_wait(&g->open_cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    /* Submit until refused: the shutdown is under way (or about to be),
+     * and from the moment it begins pool_submit() must return -1.  What
+     * went in before that is queued, and cancelled with the rest. */
+    for (int i = 0; i < 2000; i++) {
+        if (pool_submit(g->p, count_me, &g->ran) != 0) {
+            atomic_fetch_add(&g->refused, 1);
+            break;
+        }
+        atomic_fetch_add(&g->extra, 1);
+        sleep_ms(1);
+    }
+    atomic_fetch_add(&g->finished, 1);
+}
+
+static void *open_later(void *arg)
+{
+    struct gate *g = arg;
+    sleep_ms(50);
+    pthread_mutex_lock(&g->lock);
+    g->open = 1;
+    pthread_cond_broadcast(&g->open_cond);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+struct cancelled {
+    long result;
+    int busy, ran, finished, extra, refused;
+};
+
+static void run_cancel(void *arg, void *out)
+{
+    (void)arg;
+    struct cancelled *c = out;
+    struct gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
+                      .open_cond = PTHREAD_COND_INITIALIZER };
+    g.p = pool_create(2, 1000);
+    pool_submit(g.p, blocker, &g);
+    pool_submit(g.p, blocker, &g);
+    double give_up = now_s() + 2;
+    while (atomic_load(&g.started) < 2 && now_s() < give_up)
+        sleep_ms(1); /* until both workers are busy */
+    c->busy = atomic_load(&g.started);
+    for (int i = 0; i < 100 && c->busy == 2; i++)
+        pool_submit(g.p, count_me, &g.ran);
+    pthread_t opener;
+    pthread_create(&opener, NULL, open_later, &g);
+    c->result = (long)pool_shutdown(g.p, POOL_CANCEL);
+    pthread_join(opener, NULL);
+    c->ran = atomic_load(&g.ran);
+    c->finished = atomic_load(&g.finished);
+    c->extra = atomic_load(&g.extra);
+    c->refused = atomic_load(&g.refused);
+}
+
+Test(pool, cancel_drops_waiting_tasks)
+{
+    struct cancelled c = { 0 };
+    struct gr_run r = gr_run_fn(run_cancel, NULL, &c, sizeof c, &limits);
+    gr_assert_clean(r, "2 running tasks and 100 queued, then "
+                    "pool_shutdown(POOL_CANCEL)");
+    cr_assert_eq(c.busy, 2, "pool_create(2, 1000), then 2 tasks that wait "
+                 "for a signal: after 2 s only %d of them had started. Does "
+                 "the pool start nthreads workers?", c.busy);
+    cr_assert_eq(c.finished, 2, "the 2 tasks already running when "
+                 "pool_shutdown(POOL_CANCEL) began must finish, but %d did",
+                 c.finished);
+    cr_assert_eq(c.refused, 2, "a task that kept calling pool_submit() "
+                 "while pool_shutdown() was under way never got -1: from the "
+                 "moment the shutdown begins, pool_submit() must refuse");
+    cr_assert_eq(c.ran, 0, "pool_shutdown(POOL_CANCEL) must drop the queued "
+                 "tasks without running them, but %d of %d ran", c.ran,
+                 100 + c.extra);
+    cr_assert_eq(c.result, 100 + c.extra, "pool_shutdown(POOL_CANCEL) must "
+                 "return how many tasks it dropped (%d), not %ld",
+                 100 + c.extra, c.result);
+}
+
+static void run_idle_shutdown(void *arg, void *out)
+{
+    (void)arg;
+    long *results = out;
+    struct pool *a = pool_create(4, 4), *b = pool_create(3, 2);
+    sleep_ms(20); /* every worker is asleep, waiting for a task */
+    results[0] = (long)pool_shutdown(a, POOL_DRAIN);
+    results[1] = (long)pool_shutdown(b, POOL_CANCEL);
+}
+
+Test(pool, shutdown_of_an_idle_pool)
+{
+    long results[2] = { -1, -1 };
+    struct gr_run r = gr_run_fn(run_idle_shutdown, NULL, results,
+                                sizeof results, &(struct gr_limits){ .timeout_s = 3 });
+    if (r.outcome == GR_TIMEOUT)
+        cr_assert_fail("pool_shutdown() of a pool whose workers are all idle "
+                       "did not return within 3 s: every worker sleeping on "
+                       "the condition must be woken (pthread_cond_broadcast) "
+                       "to see that the pool is stopping, and be joined");
+    gr_assert_clean(r, "pool_create(), then pool_shutdown() at once");
+    cr_assert(results[0] == 0 && results[1] == 0, "shutting down a pool with "
+              "nothing queued must return 0 (it returned %ld for POOL_DRAIN "
+              "and %ld for POOL_CANCEL)", results[0], results[1]);
+}
+
+Test(race, no_data_race)
+{
+    gr_assert_no_race("", 10);
+}
+
+/* ---- the workers run tasks at the same time ----------------------------- */
+
+enum { WORKERS = 4, TASKS = 8 };
+#define TASK_MS 50.0
+
+static void nap(void *arg)
+{
+    sleep_ms(TASK_MS);
+    count_me(arg);
+}
+
+struct parallel {
+    double one_task, all_tasks;
+    int ran;
+};
+
+static void run_parallel(void *arg, void *out)
+{
+    (void)arg;
+    struct parallel *m = out;
+    _Atomic int ran = 0;
+    double t0 = now_s();
+    nap(&ran); /* the reference: one task, here, now */
+    m->one_task = now_s() - t0;
+    struct pool *p = pool_create(WORKERS, TASKS);
+    t0 = now_s();
+    for (int i = 0; i < TASKS; i++)
+        pool_submit(p, nap, &ran);
+    pool_wait(p);
+    m->all_tasks = now_s() - t0;
+    pool_shutdown(p, POOL_DRAIN);
+    m->ran = atomic_load(&ran) - 1;
+}
+
+Test(timing, tasks_run_in_parallel)
+{
+    struct parallel m = { 0 };
+    struct gr_run r = gr_run_fn(run_parallel, NULL, &m, sizeof m, &limits);
+    gr_assert_clean(r, "8 tasks of 50 ms on 4 workers");
+    cr_assert_eq(m.ran, TASKS, "%d of %d tasks ran", m.ran, TASKS);
+    double rounds = (double)TASKS / WORKERS, expect = rounds * m.one_task;
+    cr_assert(m.all_tasks < 2 * expect, "%d tasks that each wait %.0f ms "
+              "(%.1f ms measured here) took %.0f ms on %d workers: expected "
+              "about %.0f ms, since %d workers wait at the same time; one "
+              "worker at a time would take %.0f ms",
+              TASKS, TASK_MS, m.one_task * 1e3, m.all_tasks * 1e3, WORKERS,
+              expect * 1e3, WORKERS, TASKS * m.one_task * 1e3);
+}
