@@ -1,0 +1,17 @@
+# c10k.gp: N concurrent requests to the slow server, one thread on the
+# event loop against one thread per request: time (left), memory (right).
+# make plots sets the terminal, the output and `datafile`.
+set multiplot layout 1,2
+set grid
+set key top left box opaque
+set xlabel "concurrent requests"
+set xtics 2500
+set format x "%g"
+set yrange [0:*]
+set ylabel "seconds for all of them"
+plot datafile using 1:2 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
+     datafile using 1:3 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
+set ylabel "peak resident memory (MB)"
+plot datafile using 1:6 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
+     datafile using 1:7 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
+unset multiplot
