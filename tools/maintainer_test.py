@@ -461,6 +461,55 @@ def check_dist(points, settings):
     return copy
 
 
+def check_course_choice(copy, chosen):
+    """One small file chooses the exercises and their points, and make dist,
+    make check and make gradescope all follow it (COURSE_CONF names it)."""
+    if len(chosen) < 2:
+        record(None, "choosing exercises in course.conf", "fewer than 2 exercises")
+        return
+    pick = [chosen[-1], chosen[0]]  # two of them, in the other order
+    fd, conf = tempfile.mkstemp(suffix=".conf")
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{pick[0]} 7\n{pick[1]} 3\nset name kit-choice\n")
+    try:
+        p = sh(["make", "-s", "dist", f"COURSE_CONF={conf}"], ROOT)
+        d = os.path.join(ROOT, "build", "dist", "kit-choice")
+        stubs = sorted(f[:-2] for f in files_under(os.path.join(d, "exercises")) if f.endswith(".c"))
+        shipped, _ = grade.read_config(os.path.join(d, "course.conf")) if p.returncode == 0 else ({}, {})
+        record(stubs == sorted(pick) and shipped == {pick[0]: 7, pick[1]: 3},
+               f"make dist COURSE_CONF=... ships only the {len(pick)} exercises it lists, with their points",
+               f"shipped {stubs}, course.conf {shipped}; " + tail(p, 200))
+        p = sh(["make", "check", f"COURSE_CONF={conf}"], copy)
+        try:
+            results = json.load(open(os.path.join(copy, "build", "results", "results.json")))
+            got = [(t["name"], t["max_score"]) for t in results["tests"]]
+        except (OSError, ValueError, KeyError):
+            got = []
+        want = {pick[0]: 7, pick[1]: 3}
+        record(got == [(e, want[e]) for e in grade.course_order(pick, want)],
+               "make check COURSE_CONF=... grades only those exercises, for their points", f"{got}; " + tail(p, 200))
+        p = sh(["make", "-s", "gradescope", f"COURSE_CONF={conf}"], ROOT)
+        import zipfile
+        try:
+            z = zipfile.ZipFile(os.path.join(ROOT, "build", "gradescope.zip"))
+            with open(conf, "wb") as f:  # the bundle's own course.conf, read back
+                f.write(z.read("course.conf"))
+            inside, _ = grade.read_config(conf)
+            zstubs = sorted(n[len("exercises/"):-2] for n in z.namelist()
+                            if n.startswith("exercises/") and n.endswith(".c"))
+        except (OSError, KeyError, zipfile.BadZipFile) as e:
+            inside, zstubs = {}, [str(e)]
+        record(inside == {pick[0]: 7, pick[1]: 3} and zstubs == sorted(pick),
+               "make gradescope COURSE_CONF=... bundles only those exercises, for their points",
+               f"bundled {zstubs}, course.conf {inside}")
+    finally:
+        os.remove(conf)
+        shutil.rmtree(os.path.join(ROOT, "build", "dist", "kit-choice"), ignore_errors=True)
+        if os.path.exists(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz")):
+            os.remove(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz"))
+        sh(["make", "-s", "gradescope"], ROOT)  # the course's own bundle again
+
+
 def check_hint(copy, chosen):
     ex = next((e for e in chosen if os.path.exists(os.path.join(copy, "exercises", e + ".hints"))), None)
     if not ex:
@@ -582,6 +631,7 @@ def check_kit(points, settings):
     chosen = grade.chosen_exercises(points)
     copy = check_dist(points, settings)
     if copy:
+        check_course_choice(copy, chosen)
         check_hint(copy, chosen)
         check_watch(copy, chosen)
     check_gradescope(points, settings, os.path.join(copy, "build") if copy else None)
