@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "grader"))
 import grade  # noqa: E402
 
 TOP_FILES = ["Makefile", "README.md", "book.md", ".gitignore"]
-TOP_DIRS = ["chapters", "exercises", "tests", "grader", "lib", "plots", "tools", "docs"]
+TOP_DIRS = ["chapters", "exercises", "tests", "grader", "lib", "plots", "tools", "docs", ".ci"]
 JUNK = re.compile(r"(^|/)(__pycache__|\.git)(/|$)|\.(pyc|tmp|o)$|~$|(^|/)\.hints-seen$")
 STUDENT_WORKFLOW = ".github/student/check.yml"  # becomes .github/workflows/ in the copy
 # What the grader needs on a bare Debian/Ubuntu image (setup.sh installs them);
