@@ -1,0 +1,44 @@
+/* pool.h: exercise 2.3, a pool of pre-forked worker processes.
+ *
+ * Forking a process per task costs a fork() and a wait() every time.  A
+ * pool forks its workers once, up front, and then feeds them tasks; each
+ * worker runs one task at a time and sends back its result.  Because the
+ * workers are separate processes, a task that crashes takes down only its
+ * worker: the pool notices (the worker's pipe reaches end of file, and
+ * waitpid() says how it died), reports that task as failed, forks a
+ * replacement and carries on.  Nothing hangs and nothing is left behind. */
+#ifndef POOL_H
+#define POOL_H
+
+/* A task: runs in a worker process, gets its argument, returns a result. */
+typedef long (*pool_task)(long arg);
+
+struct pool; /* yours to define, in pool.c */
+
+/* Fork nworkers worker processes (1 <= nworkers <= 64) that will run
+ * `fn`.  Returns the pool, or NULL if it could not be set up (then nothing
+ * may be left behind). */
+struct pool *pool_create(int nworkers, pool_task fn);
+
+/* Queue fn(arg) to run in a worker, and return at once (well before the
+ * task finishes) with the task's id: 0 for the first task submitted to
+ * this pool, 1 for the next, and so on.  Tasks start in the order they
+ * were submitted, as soon as a worker is free; up to nworkers run at the
+ * same time.  A pool must accept at least 10,000 tasks.  Returns -1 on
+ * failure. */
+int pool_submit(struct pool *p, long arg);
+
+/* Wait until task `id` has finished.  If it returned, store its result in
+ * *result and return 0.  If its worker died first (a crash, a signal, a
+ * call to exit()), return -1: that task failed.  The pool then replaces
+ * the dead worker and every other task still runs.  Wait for each id at
+ * most once; tasks may be waited for in any order. */
+int pool_wait(struct pool *p, int id, long *result);
+
+/* End the pool.  Tasks not yet started are dropped; a task already
+ * running may be finished or cut short.  When this returns, every worker
+ * has ended and been waited for (no zombie, no child still running),
+ * every descriptor is closed and every byte of memory is freed. */
+void pool_shutdown(struct pool *p);
+
+#endif

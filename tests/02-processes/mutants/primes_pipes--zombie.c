@@ -1,0 +1,41 @@
+/* Mutant of exercise 2.1: it reads every count but never waits for the
+ * children.  The answer is right; each child stays a zombie.
+ * must fail: primes_pipes/no_zombies */
+#include "primes_pipes.h"
+
+#include "io.h"
+#include "primes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+long count_primes_pipes(uint64_t lo, uint64_t hi, int nprocs)
+{
+    uint64_t size = hi - lo;
+    int n = (uint64_t)nprocs > size ? (int)size : nprocs;
+    int *fds = calloc((size_t)n + 1, sizeof *fds);
+    for (int i = 0; i < n; i++) {
+        uint64_t a = lo + size * i / n, b = lo + size * (i + 1) / n;
+        int fd[2];
+        if (pipe(fd) != 0)
+            return -1;
+        fflush(NULL);
+        if (fork() == 0) {
+            close(fd[0]);
+            long c = count_primes(a, b);
+            _exit(write_full(fd[1], &c, sizeof c) == sizeof c ? 0 : 1);
+        }
+        close(fd[1]);
+        fds[i] = fd[0];
+    }
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+        long c = 0;
+        read_full(fds[i], &c, sizeof c); /* the count arrives... */
+        close(fds[i]);
+        total += c; /* BUG: ...but nobody calls waitpid() */
+    }
+    free(fds);
+    return total;
+}

@@ -1,0 +1,120 @@
+/* Tests for exercise 2.2.  Every call runs in the sandbox with a fork cap
+ * of exactly nprocs; afterwards the sandbox looks for zombies, children
+ * still running and descriptors left open.  The two timed tests judge the
+ * code against this machine in the same run: its speedup against a
+ * calibration kernel, and its balance against a static split. */
+#include "balance.h"
+#include "primes_shared.h"
+#include "procs.h"
+
+struct job {
+    uint64_t lo, hi;
+    int n;
+    uint64_t chunk;
+};
+
+static void call(void *arg, void *out)
+{
+    const struct job *j = arg;
+    *(long *)out = count_primes_shared(j->lo, j->hi, j->n, j->chunk);
+}
+
+static const char *describe(struct job j, char *buf, size_t n)
+{
+    snprintf(buf, n, "count_primes_shared(%llu, %llu, %d, %llu)",
+             (unsigned long long)j.lo, (unsigned long long)j.hi, j.n,
+             (unsigned long long)j.chunk);
+    return buf;
+}
+
+static struct gr_run run(struct job j, long *got)
+{
+    struct gr_limits lim = { .timeout_s = 5, .max_forks = j.n };
+    *got = -2;
+    return gr_run_fn(call, &j, got, sizeof *got, &lim);
+}
+
+static void check(struct job j)
+{
+    char what[112];
+    long got, want = count_primes(j.lo, j.hi);
+    describe(j, what, sizeof what);
+    struct gr_run r = run(j, &got);
+    gr_assert_clean(r, what);
+    cr_assert_eq(got, want, "%s should be %ld, got %ld", what, want, got);
+}
+
+Test(primes_shared, counts_correctly)
+{
+    static const struct job cases[] = {
+        { 0, 100, 1, 10 },        { 0, 100, 3, 7 },      { 0, 100, 2, 1 },
+        { 1, 2, 1, 1 },           { 1000, 1997, 7, 13 }, { 0, 100000, 4, 1000 },
+        { 0, 100000, 4, 99999 },  { 0, 100000, 2, 1000000 },
+        { 999983, 1000000, 2, 3 }, { 0, 1000003, 5, 10000 },
+        { 123456, 234567, 16, 777 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check(cases[i]);
+}
+
+Test(primes_shared, more_processes_than_numbers)
+{
+    static const struct job cases[] = {
+        { 10, 13, 8, 1 }, { 17, 18, 64, 5 }, { 0, 3, 4, 2 },
+        { 5, 5, 3, 1 },   { 0, 0, 1, 100 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check(cases[i]);
+}
+
+Test(primes_shared, uses_child_processes)
+{
+    struct job j = { 0, 200000, 4, 1000 };
+    char what[112];
+    long got;
+    describe(j, what, sizeof what);
+    struct gr_run r = run(j, &got);
+    gr_assert_clean(r, what);
+    cr_assert_geq(r.forks, 2, "%s: the counting must be shared by child "
+                  "processes, but only %d fork() call%s made", what, r.forks,
+                  r.forks == 1 ? " was" : "s were");
+    cr_assert_eq(got, 17984, "%s should be 17984, got %ld", what, got);
+}
+
+/* Many small chunks, many children: every chunk is counted exactly once. */
+Test(primes_shared, every_chunk_once)
+{
+    check((struct job){ 0, 300000, 12, 1 });
+    check((struct job){ 0, 300000, 12, 37 });
+}
+
+Test(speedup, primes_shared)
+{
+    static struct job j;
+    static unsigned long long range[2] = { UNEVEN_LO, UNEVEN_HI };
+    char what[112];
+    j = (struct job){ UNEVEN_LO, UNEVEN_HI, test_workers(), 10000 };
+    describe(j, what, sizeof what);
+    precheck(call, &j, UNEVEN_PRIMES, j.n, what);
+    struct gr_speedup s = {
+        .parallel = call, .parallel_arg = &j,
+        .sequential = count_sequential, .sequential_arg = range,
+        .out_size = sizeof(long), .workers = j.n, .what = what,
+    };
+    gr_assert_speedup(&s);
+}
+
+/* On [0, 2,000,000) the top half costs about twice the bottom half. */
+Test(speedup, primes_shared_beats_static)
+{
+    static struct job j;
+    char what[112];
+    j = (struct job){ 0, 2000000, test_workers(), 10000 };
+    describe(j, what, sizeof what);
+    precheck(call, &j, 148933, j.n, what);
+    struct balance b = {
+        .learner = call, .learner_arg = &j, .lo = j.lo, .hi = j.hi,
+        .chunk = j.chunk, .workers = j.n, .what = what,
+    };
+    gr_assert_beats_static(&b);
+}

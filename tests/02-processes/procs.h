@@ -1,0 +1,54 @@
+/* procs.h: what the chapter 2 tests share. */
+#ifndef TEST_PROCS_H
+#define TEST_PROCS_H
+
+#include "grader.h"
+#include "primes.h"
+#include "timing.h"
+
+#include <stdio.h>
+
+/* An even range: far from zero every slice of it costs about the same
+ * (measured: a static split into 2 to 16 slices is balanced within 3%),
+ * so a speedup test on it judges parallelism, not load balancing.
+ * Counting it takes about 0.13 s on one core. */
+#define EVEN_LO 100000000ULL
+#define EVEN_HI 100200000ULL
+#define EVEN_PRIMES 10904L
+
+/* An uneven range: the top half of [0, n) costs about twice the bottom
+ * half, because large primes take more divisions.  About 0.12 s. */
+#define UNEVEN_LO 0ULL
+#define UNEVEN_HI 1500000ULL
+#define UNEVEN_PRIMES 114155L
+
+/* Workers for the speedup tests: every usable core, within reason. */
+static inline int test_workers(void)
+{
+    int c = usable_cores();
+    return c < 2 ? 2 : c > 8 ? 8 : c;
+}
+
+/* Before a speedup test measures anything, one run in a tight sandbox
+ * (a fork cap of max_forks, a short timeout): a fork loop, a leftover
+ * child or a wrong answer fails here with its own sentence, instead of
+ * running under the speedup judge's much larger fork cap. */
+static inline void precheck(gr_fn fn, void *arg, long want, int max_forks,
+                            const char *what)
+{
+    long got = -2;
+    struct gr_limits lim = { .timeout_s = 5, .max_forks = max_forks };
+    struct gr_run r = gr_run_fn(fn, arg, &got, sizeof got, &lim);
+    gr_assert_clean(r, what);
+    cr_assert_eq(got, want, "%s should be %ld, got %ld", what, want, got);
+}
+
+/* The sequential reference for the speedup judge: count_primes() on
+ * [range[0], range[1]) in one process. */
+static inline void count_sequential(void *arg, void *out)
+{
+    const unsigned long long *range = arg;
+    *(long *)out = count_primes(range[0], range[1]);
+}
+
+#endif
