@@ -437,7 +437,7 @@ def gradescope_json(rows, elapsed, settings, note=""):
     output = f"{passed} of {len(rows)} exercises pass."
     return {"score": round(sum(r[2] for r in rows), 2),
             "max_score": sum(r[3] for r in rows),
-            "execution_time": round(elapsed, 1),
+            "execution_time": int(round(elapsed)),
             "output": output + ("\n" + note if note else ""),
             "visibility": "visible",
             "tests": tests}

@@ -78,7 +78,7 @@ def collect(submission, chosen):
 
 
 def failure(message, elapsed):
-    return {"score": 0.0, "execution_time": round(elapsed, 1), "visibility": "visible",
+    return {"score": 0.0, "execution_time": int(round(elapsed)), "visibility": "visible",
             "output": "The autograder could not grade this submission: " + message, "tests": []}
 
 
@@ -102,7 +102,7 @@ def main():
             results = json.load(f)
         os.remove(private)
         results["output"] = results.get("output", "") + "\n\n" + "\n".join(log)
-        results["execution_time"] = round(time.time() - start, 1)
+        results["execution_time"] = int(round(time.time() - start))
     except (OSError, ValueError):
         results = failure(f"the grader stopped with status {p.returncode} before writing "
                           "its report (see the autograder's output)", time.time() - start)
