@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -258,10 +259,9 @@ int main(void)
     print_machine(stdout);
     printf("# %g ms per request; open-file soft limit raised to the hard limit, %ld; "
            "a child doing nothing peaks at %.1f MB\n", delay_ms, limit, base.rss_mb);
-    printf("# columns: requests loop_(s) threads_(s) loop_CPU_(s) threads_CPU_(s) "
-           "loop_(MB) threads_(MB) loop_KB/request threads_KB/request threads_virtual_(GB) "
-           "loop_switches threads_switches\n");
-    int status = 0;
+    int status = 0, done_sizes = 0;
+    struct result res[2][4];
+    int ran[4];
     for (int s = 0; s < nsizes; s++) {
         int n = sizes[s];
         const char *why = cannot_run(n, limit);
@@ -270,19 +270,28 @@ int main(void)
             fprintf(stderr, "bench_c10k: skipped %d requests: %s\n", n, why);
             continue;
         }
-        struct result l = measure(with_loop, n), t = measure(with_threads, n);
-        if (l.failed || t.failed) {
+        res[0][done_sizes] = measure(with_loop, n); /* the two, back to back */
+        res[1][done_sizes] = measure(with_threads, n);
+        ran[done_sizes++] = n;
+        if (res[0][done_sizes - 1].failed || res[1][done_sizes - 1].failed) {
             printf("# %d requests: %d failed on the loop, %d with threads\n", n,
-                   l.failed, t.failed);
-            fprintf(stderr, "bench_c10k: %d requests: %d failed on the loop, %d with threads\n",
-                    n, l.failed, t.failed);
+                   res[0][done_sizes - 1].failed, res[1][done_sizes - 1].failed);
+            fprintf(stderr, "bench_c10k: %d requests failed\n", n);
             status = 1;
         }
-        printf("%6d %8.3f %8.3f %8.3f %8.3f %8.1f %8.1f %8.2f %8.2f %8.1f %8ld %8ld\n", n,
-               l.wall, t.wall, l.cpu, t.cpu, l.rss_mb, t.rss_mb,
-               (l.rss_mb - base.rss_mb) * 1024 / n, (t.rss_mb - base.rss_mb) * 1024 / n,
-               t.virt_mb / 1024, l.switches, t.switches);
-        fflush(stdout);
+    }
+    /* One block per client, two blank lines apart: gnuplot's index 0 and 1. */
+    printf("# columns: run wall_(s) CPU_(s) peak_(MB) KB/request virtual_(GB) switches\n");
+    for (int c = 0; c < 2; c++) {
+        for (int k = 0; k < done_sizes; k++) {
+            struct result *r = &res[c][k];
+            char run[40];
+            snprintf(run, sizeof run, "%d_%s", ran[k], c ? "threads" : "loop");
+            printf("%-18s %8.3f %8.3f %8.1f %8.2f %8.2f %8ld\n", run, r->wall, r->cpu,
+                   r->rss_mb, fmax(0, r->rss_mb - base.rss_mb) * 1024 / ran[k],
+                   r->virt_mb / 1024, r->switches);
+        }
+        printf(c ? "" : "\n\n");
     }
     slow_server_stop(&server);
     return status;

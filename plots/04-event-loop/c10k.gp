@@ -9,9 +9,11 @@ set xtics 2500
 set format x "%g"
 set yrange [0:*]
 set ylabel "seconds for all of them"
-plot datafile using 1:2 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
-     datafile using 1:3 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
+# Rows are "N_loop" (index 0) and "N_threads" (index 1); gnuplot
+# reads the number at the start of the first field as N.
+plot datafile index 0 using 1:2 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
+     datafile index 1 using 1:2 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
 set ylabel "peak resident memory (MB)"
-plot datafile using 1:6 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
-     datafile using 1:7 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
+plot datafile index 0 using 1:4 title "event loop" with linespoints pt 7 ps 1.1 lw 2 lc rgb "#2e8b57", \
+     datafile index 1 using 1:4 title "threads" with linespoints pt 5 ps 1.1 lw 2 lc rgb "#b22222"
 unset multiplot
