@@ -203,24 +203,42 @@ def run_phase(binary, pattern, jobs, report, env):
     return read_report(json_path, xml_path), out
 
 
+def repair_json(text):
+    """Criterion 2.4 writes assertion messages into its JSON unescaped, so a
+    message holding a quote or a backslash breaks the report.  Each message
+    sits on a line of its own inside "messages": [...]; re-escape those."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if re.match(r'\s*"messages": \[', line):
+            inside = not line.rstrip().endswith("]")
+        elif inside and re.match(r"\s*\]", line):
+            inside = False
+        else:
+            m = re.match(r'(\s*)"(.*)"(,?)\s*$', line) if inside else None
+            if m:
+                line = m.group(1) + json.dumps(m.group(2)) + m.group(3)
+        out.append(line)
+    return "\n".join(out)
+
+
 def read_report(json_path, xml_path):
     """[(suite, test, status, message)] from Criterion's JSON (or its XML)."""
     try:
         with open(json_path, errors="replace") as f:
-            data = json.load(f)
+            data = json.loads(repair_json(f.read()))
         return [(s["name"], t["name"], t["status"], clean(" ".join(t.get("messages", []))))
                 for s in data["test_suites"] for t in s["tests"]]
     except (OSError, ValueError, KeyError):
         pass
-    try:
+    try:  # the XML escapes properly but drops skip reasons
         tests = []
-        for case in ET.parse(xml_path).getroot().iter("testcase"):
-            status, msg = "PASSED", ""
-            for tag, st in (("failure", "FAILED"), ("error", "ERRORED"), ("skipped", "SKIPPED")):
-                node = case.find(tag)
-                if node is not None:
-                    status, msg = st, clean(node.get("message") or node.text or "")
-            tests.append((case.get("classname", "?"), case.get("name", "?"), status, msg))
+        for suite in ET.parse(xml_path).getroot().iter("testsuite"):
+            for case in suite.iter("testcase"):
+                msg = ""
+                for node in case:
+                    msg = clean(node.text or (node.get("message") if node.tag == "error" else "") or "")
+                tests.append((suite.get("name", "?"), case.get("name", "?"),
+                              case.get("status", "PASSED"), msg))
         return tests
     except (OSError, ET.ParseError):
         return None
