@@ -163,14 +163,19 @@ int main(void)
 {
     double seconds = quick_mode() ? 0.3 : 4.0;
     /* Size a task to about 20 ms on this machine. */
+    double per = 1e9, task_ms = 1e9;
     task_hi = task_lo + 100000;
-    double t0 = now_s();
-    count_primes(task_lo, task_hi);
-    double per = now_s() - t0;
+    for (int i = 0; i < 3; i++) { /* the best of three timings */
+        double t0 = now_s();
+        count_primes(task_lo, task_hi);
+        per = now_s() - t0 < per ? now_s() - t0 : per;
+    }
     task_hi = task_lo + (uint64_t)(100000 * 0.020 / (per > 0 ? per : 1e-3));
-    t0 = now_s();
-    count_primes(task_lo, task_hi);
-    double task_ms = (now_s() - t0) * 1e3;
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_s();
+        count_primes(task_lo, task_hi);
+        task_ms = (now_s() - t0) * 1e3 < task_ms ? (now_s() - t0) * 1e3 : task_ms;
+    }
 
     static struct probe inl, off;
     offload = 0;

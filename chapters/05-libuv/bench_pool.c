@@ -2,7 +2,8 @@
  *
  * Eight tasks go to the pool at once, for pool sizes 1, 2, 4 and 8: eight
  * sleeps of 100 ms (waiting, like a slow disk or a DNS lookup), then
- * eight prime counts of about 100 ms (computing).  libuv reads the
+ * eight prime counts of about 100 ms (computing; the best of three
+ * batches, since other programs may want the cores too).  libuv reads the
  * variable once, when the pool first starts, so each size runs in a child
  * process of its own that sets it first.
  *
@@ -58,10 +59,15 @@ static double batch(uv_work_cb fn)
 int main(void)
 {
     task_ms = quick_mode() ? 10 : 100;
-    span = 20000;
-    double t0 = now_s();
-    count_primes(10000000, 10000000 + span);
-    span = (uint64_t)(span * task_ms / 1e3 / (now_s() - t0));
+    span = 50000; /* size a count to task_ms: the best of three timings */
+    double best = 1e9;
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_s();
+        count_primes(10000000, 10000000 + span);
+        double t = now_s() - t0;
+        best = t < best ? t : best;
+    }
+    span = (uint64_t)(span * task_ms / 1e3 / best);
     double *out = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     print_machine(stdout);
     printf("# %d tasks queued at once: sleeps of %d ms, or prime counts of about %d ms\n",
@@ -76,7 +82,11 @@ int main(void)
             snprintf(v, sizeof v, "%d", sizes[i]);
             setenv("UV_THREADPOOL_SIZE", v, 1); /* before the pool's first use */
             out[0] = batch(nap);
-            out[1] = batch(count);
+            out[1] = 1e9; /* the best of three: the machine may be shared */
+            for (int r = 0; r < (quick_mode() ? 1 : 3); r++) {
+                double t = batch(count);
+                out[1] = t < out[1] ? t : out[1];
+            }
             _exit(0);
         }
         waitpid(pid, NULL, 0);

@@ -1,8 +1,8 @@
 /* bench_sidebyside.c: chapter 4's loop (lib/evloop) against libuv, on the
  * same two jobs, in the same run.
  *
- * slow-*   a client: N requests to the slow server (200 ms each), all at
- *          once, from one thread.  Requests per second, each request's
+ * slow-*   a client: 2,000 requests to the slow server (200 ms each), all
+ *          at once, from one thread.  Requests per second, each request's
  *          latency, and the client's CPU time and peak memory.
  * echo-*   a server: C clients (1,000) send a 32-byte message, wait for
  *          the echo, and send again, for 2 s.  Round trips per second,
@@ -15,8 +15,9 @@
  *
  * Every client and every server runs in a process of its own, so its
  * peak memory (ru_maxrss, less that of an idle child) and CPU time come
- * from wait4() alone.  The
- * variants take turns, three rounds; each cell is the median.
+ * from wait4() alone; on two cores or more it runs on a core of its own,
+ * and the load on another.  The variants take turns, five rounds; each
+ * cell is the median.
  * Output: plots/05-libuv/sidebyside.dat. */
 #define _GNU_SOURCE
 #include "evloop.h"
@@ -26,9 +27,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,9 +480,31 @@ static int run_load(int clients, double seconds)
  * ========================================================================= */
 
 struct row {
-    double per_s, p50, p99, cpu, mb;
+    double per_s, p50, p99, cpu, us_per_req, mb;
     long ok, n;
 };
+
+/* On two or more cores, the server (or client) measured runs on core 1
+ * and the load on core 0, so that they do not take turns on one core. */
+static void pin(int core)
+{
+    cpu_set_t set;
+    if (usable_cores() < 2 || sched_getaffinity(0, sizeof set, &set) != 0)
+        return;
+    int seen = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set) && seen++ == core) {
+            CPU_ZERO(&set);
+            CPU_SET(c, &set);
+            sched_setaffinity(0, sizeof set, &set);
+            return;
+        }
+}
+
+static void unpin(cpu_set_t *saved)
+{
+    sched_setaffinity(0, sizeof *saved, saved);
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -493,6 +518,7 @@ static void latency(struct row *r, double wall)
     r->n = lat->n;
     r->ok = lat->ok;
     r->per_s = lat->ok / wall;
+    r->us_per_req = lat->ok ? r->cpu / lat->ok * 1e6 : 0;
     r->p50 = lat->n ? lat->ms[lat->n / 2] : 0;
     r->p99 = lat->n ? lat->ms[(lat->n * 99) / 100] : 0;
 }
@@ -529,6 +555,7 @@ static struct row measure_client(void (*client)(void))
     double t0 = now_s();
     pid_t pid = fork();
     if (pid == 0) {
+        pin(1);
         finished = 0;
         client();
         _exit(0);
@@ -547,15 +574,20 @@ static struct row measure_server(void (*server)(int), int clients, double second
     double idle = idle_child_mb();
     pid_t pid = fork();
     if (pid == 0) {
+        pin(1);
         server(lfd);
         _exit(0);
     }
     close(lfd);
     lat->n = lat->ok = 0;
+    cpu_set_t saved;
+    sched_getaffinity(0, sizeof saved, &saved);
+    pin(0);
     double t0 = now_s();
     if (run_load(clients, seconds) != 0)
         fprintf(stderr, "bench_sidebyside: could not open %d connections\n", clients);
     double wall = now_s() - t0;
+    unpin(&saved);
     kill(pid, SIGKILL); /* rusage survives a kill */
     usage_of(pid, &r);
     latency(&r, wall);
@@ -563,59 +595,70 @@ static struct row measure_server(void (*server)(int), int clients, double second
     return r;
 }
 
-static double med3(double a, double b, double c)
+#define ROUNDS 5
+
+/* The median over the rounds of one field of a row. */
+static double med(struct row *r, int rounds, size_t offset)
 {
-    double v[3] = { a, b, c };
-    return median(v, 3);
+    double v[ROUNDS];
+    for (int k = 0; k < rounds; k++)
+        v[k] = *(double *)((char *)&r[k] + offset);
+    return median(v, rounds);
 }
 
 int main(void)
 {
-    int quick = quick_mode(), rounds = quick ? 1 : 3;
+    int quick = quick_mode(), rounds = quick ? 1 : ROUNDS;
     int clients = quick ? 50 : 1000;
     double seconds = quick ? 0.2 : 2.0;
-    nreq = quick ? 100 : 5000;
+    nreq = quick ? 100 : 2000;
     raise_fd_limit(4 * (nreq > clients ? nreq : clients) + 1024);
     lat = mmap(NULL, sizeof *lat, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (lat == MAP_FAILED)
         return 1;
     const char *names[] = { "slow-evloop", "slow-libuv", "echo-evloop", "echo-libuv",
                             "echo-libuv-malloc" };
-    struct row rows[5][3];
+    void (*clients_of[])(void) = { slow_evloop, slow_libuv };
+    void (*servers[])(int) = { echo_evloop, echo_libuv, echo_libuv_malloc };
+    struct row rows[5][ROUNDS];
     struct slow_server ss;
     if (slow_server_start(&ss, 200) != 0)
         return 1;
-    for (int k = 0; k < rounds; k++) {
-        port = ss.port;
-        rows[0][k] = measure_client(slow_evloop);
-        rows[1][k] = measure_client(slow_libuv);
-    }
+    port = ss.port;
+    for (int k = 0; k < rounds; k++) /* take turns, first one first, then the other */
+        for (int j = 0; j < 2; j++) {
+            int i = (j + k) % 2;
+            rows[i][k] = measure_client(clients_of[i]);
+        }
     slow_server_stop(&ss);
-    for (int k = 0; k < rounds; k++) {
-        rows[2][k] = measure_server(echo_evloop, clients, seconds);
-        rows[3][k] = measure_server(echo_libuv, clients, seconds);
-        rows[4][k] = measure_server(echo_libuv_malloc, clients, seconds);
-    }
+    for (int k = 0; k < rounds; k++)
+        for (int j = 0; j < 3; j++) {
+            int i = (j + k) % 3;
+            rows[2 + i][k] = measure_server(servers[i], clients, seconds);
+        }
     print_machine(stdout);
-    printf("# slow-*: %d requests at once to the slow server (200 ms); the client's CPU and peak memory\n",
+    printf("# slow-*: %d requests at once to the slow server (200 ms); the client's CPU and memory\n",
            nreq);
-    printf("# echo-*: %d clients, 32-byte messages, %.1f s; the server's CPU and peak memory\n",
+    printf("# echo-*: %d clients, 32-byte messages, %.1f s; the server's CPU and memory\n",
            clients, seconds);
-    printf("# median of %d rounds; libuv %s\n", rounds, uv_version_string());
+    printf("# the one measured on one core, the load (or slow server) on the other\n");
+    printf("# median of %d rounds, taking turns; libuv %s\n", rounds, uv_version_string());
     printf("# memory: peak resident memory above that of an idle child forked at the same point\n");
-    printf("# columns: test requests/s p50_(ms) p99_(ms) CPU_(s) memory_(MB) answered\n");
+    long wrong = 0;
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < rounds; k++)
+            wrong += rows[i][k].n - rows[i][k].ok;
+    printf("# requests not answered correctly: %ld\n", wrong);
+    printf("# columns: test requests/s p50_(ms) p99_(ms) CPU_(s) CPU/request_(us) memory_(MB)\n");
     for (int i = 0; i < 5; i++) {
         struct row *r = rows[i];
-        double x[6][3];
-        for (int k = 0; k < 3; k++) {
-            struct row *q = &r[k < rounds ? k : 0];
-            x[0][k] = q->per_s, x[1][k] = q->p50, x[2][k] = q->p99;
-            x[3][k] = q->cpu, x[4][k] = q->mb, x[5][k] = (double)q->ok / (q->n ? q->n : 1);
-        }
-        printf("%-18s %8.0f %7.2f %7.2f %6.2f %6.1f %5.3f\n", names[i],
-               med3(x[0][0], x[0][1], x[0][2]), med3(x[1][0], x[1][1], x[1][2]),
-               med3(x[2][0], x[2][1], x[2][2]), med3(x[3][0], x[3][1], x[3][2]),
-               med3(x[4][0], x[4][1], x[4][2]), med3(x[5][0], x[5][1], x[5][2]));
+        printf("%-18s %8.0f %7.2f %7.2f %6.2f %7.1f %6.1f\n", names[i],
+               med(r, rounds, offsetof(struct row, per_s)),
+               med(r, rounds, offsetof(struct row, p50)),
+               med(r, rounds, offsetof(struct row, p99)),
+               med(r, rounds, offsetof(struct row, cpu)),
+               med(r, rounds, offsetof(struct row, us_per_req)),
+               med(r, rounds, offsetof(struct row, mb)));
     }
-    return 0;
+    return wrong ? 1 : 0;
 }

@@ -340,3 +340,10 @@ Test(timing, pings_stay_fast, .timeout = 60)
               "running on the loop thread?  Use uv_queue_work().",
               R.p50, R.p50 / 4, M.p90, M.p50, M.pings);
 }
+
+/* ---- the pool threads and the loop thread share nothing unguarded ------ */
+
+Test(race, no_data_race)
+{
+    gr_assert_no_race("", 30);
+}
