@@ -1,0 +1,556 @@
+/* mpijob.c: run an MPI exercise's driver under mpirun, and judge it.
+ *
+ * Plain C: it starts mpirun like any program and learns what the ranks
+ * do from the trace file they write (mpi_trace.h), so the grader itself
+ * never links MPI.  See mpijob.h for what it guarantees. */
+#define _GNU_SOURCE
+#include "mpijob.h"
+#include "mpi_trace.h"
+#include "report.h"
+
+#include "mpirun.h"
+#include "timing.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- what a rank is doing, in words -------------------------------- */
+
+static const char *op_name(int op)
+{
+    static const char *const names[GR_OP_COUNT_] = {
+        [GR_OP_NONE] = "", [GR_OP_SEND] = "MPI_Send", [GR_OP_SSEND] = "MPI_Ssend",
+        [GR_OP_RSEND] = "MPI_Rsend", [GR_OP_BSEND] = "MPI_Bsend",
+        [GR_OP_RECV] = "MPI_Recv", [GR_OP_SENDRECV] = "MPI_Sendrecv",
+        [GR_OP_PROBE] = "MPI_Probe", [GR_OP_MPROBE] = "MPI_Mprobe",
+        [GR_OP_IPROBE] = "MPI_Iprobe", [GR_OP_TEST] = "MPI_Test",
+        [GR_OP_TESTALL] = "MPI_Testall", [GR_OP_TESTANY] = "MPI_Testany",
+        [GR_OP_WAIT] = "MPI_Wait", [GR_OP_WAITALL] = "MPI_Waitall",
+        [GR_OP_WAITANY] = "MPI_Waitany", [GR_OP_WAITSOME] = "MPI_Waitsome",
+        [GR_OP_BARRIER] = "MPI_Barrier", [GR_OP_BCAST] = "MPI_Bcast",
+        [GR_OP_REDUCE] = "MPI_Reduce", [GR_OP_ALLREDUCE] = "MPI_Allreduce",
+        [GR_OP_SCATTER] = "MPI_Scatter", [GR_OP_SCATTERV] = "MPI_Scatterv",
+        [GR_OP_GATHER] = "MPI_Gather", [GR_OP_GATHERV] = "MPI_Gatherv",
+        [GR_OP_ALLGATHER] = "MPI_Allgather", [GR_OP_ALLGATHERV] = "MPI_Allgatherv",
+        [GR_OP_ALLTOALL] = "MPI_Alltoall", [GR_OP_SCAN] = "MPI_Scan",
+        [GR_OP_EXSCAN] = "MPI_Exscan",
+        [GR_OP_REDUCE_SCATTER_BLOCK] = "MPI_Reduce_scatter_block",
+        [GR_OP_FINALIZE] = "MPI_Finalize",
+    };
+    return op > 0 && op < GR_OP_COUNT_ && names[op] ? names[op] : "an MPI call";
+}
+
+static int is_polling(int op)
+{
+    return op >= GR_OP_IPROBE && op <= GR_OP_TESTANY;
+}
+
+/* "MPI_Recv(from any rank, tag 2)", "MPI_Send(to rank 1, tag 0)". */
+static void describe_call(const struct gr_mpi_slot *s, char *buf, size_t n)
+{
+    char peer[48] = "", tag[32] = "", root[32] = "";
+    int sends = s->op >= GR_OP_SEND && s->op <= GR_OP_BSEND;
+    if (s->peer == GR_MPI_ANY)
+        snprintf(peer, sizeof peer, "from any rank");
+    else if (s->peer != GR_MPI_NONE)
+        snprintf(peer, sizeof peer, "%s rank %d", sends ? "to" : "from", s->peer);
+    if (s->tag == GR_MPI_ANY)
+        snprintf(tag, sizeof tag, "%sany tag", peer[0] ? ", " : "");
+    else if (s->tag != GR_MPI_NONE)
+        snprintf(tag, sizeof tag, "%stag %d", peer[0] ? ", " : "", s->tag);
+    if (s->root != GR_MPI_NONE)
+        snprintf(root, sizeof root, "root %d", s->root);
+    snprintf(buf, n, "%s(%s%s%s)", op_name(s->op), peer, tag, root);
+}
+
+enum rank_state { R_GONE, R_BLOCKED, R_POLLING, R_WAITING_DRIVER, R_FINALIZING,
+                  R_RUNNING };
+
+static int alive(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    char *rp = strrchr(buf, ')'), state = 'Z';
+    if (rp)
+        sscanf(rp + 1, " %c", &state);
+    return state != 'Z' && state != 'X';
+}
+
+/* Compare two looks at a rank, `gap` seconds apart. */
+static enum rank_state rank_state(const struct gr_mpi_slot *a,
+                                  const struct gr_mpi_slot *b)
+{
+    if (!b->pid || !alive(b->pid))
+        return R_GONE;
+    if (b->in_call && a->calls == b->calls)
+        return b->op == GR_OP_FINALIZE ? R_FINALIZING
+               : b->op == GR_OP_NONE   ? R_WAITING_DRIVER : R_BLOCKED;
+    if (!b->in_call && b->calls > a->calls && is_polling(b->op))
+        return R_POLLING;
+    return R_RUNNING;
+}
+
+static void describe_rank(int rank, const struct gr_mpi_slot *a,
+                          const struct gr_mpi_slot *b, enum rank_state st,
+                          double now, char *buf, size_t n)
+{
+    char call[160], phase[200] = "";
+    describe_call(b, call, sizeof call);
+    if (b->phase[0] && st != R_WAITING_DRIVER && st != R_FINALIZING)
+        snprintf(phase, sizeof phase, " (%.150s)", b->phase);
+    double for_s = now - b->since;
+    char sent[80] = "";
+    int sending = b->op >= GR_OP_SEND && b->op <= GR_OP_BSEND;
+    if (b->sent_to != GR_MPI_NONE && !sending)
+        snprintf(sent, sizeof sent, " after its last send, to rank %d with tag %d",
+                 b->sent_to, b->sent_tag);
+    switch (st) {
+    case R_GONE:
+        snprintf(buf, n, "rank %d had ended", rank);
+        break;
+    case R_BLOCKED:
+        snprintf(buf, n, "rank %d%s was blocked in %s for %.1f s%s", rank,
+                 phase, call, for_s, sent);
+        break;
+    case R_POLLING:
+        snprintf(buf, n, "rank %d%s was polling %s (%lu calls in the last "
+                 "0.3 s) for %.1f s%s", rank, phase, call, b->calls - a->calls,
+                 for_s, sent);
+        break;
+    case R_WAITING_DRIVER:
+        snprintf(buf, n, "rank %d %.150s", rank, b->phase);
+        break;
+    case R_FINALIZING:
+        snprintf(buf, n, "rank %d had finished and waited in MPI_Finalize()",
+                 rank);
+        break;
+    case R_RUNNING:
+        if (b->calls)
+            snprintf(buf, n, "rank %d%s was running its own code (its last "
+                     "MPI call, %s, was %.1f s ago)", rank, phase, call, for_s);
+        else
+            snprintf(buf, n, "rank %d%s was running its own code", rank, phase);
+        break;
+    }
+}
+
+/* The report on a job that overran: one clause per rank, and whether the
+ * ranks were all waiting on one another. */
+static void report_hang(struct gr_mpi_run *r, const struct gr_mpi_slot *a,
+                        const struct gr_mpi_slot *b, int ranks, double timeout_s)
+{
+    char list[1200] = "";
+    size_t used = 0;
+    int waiting = 0, running = 0, known = 0;
+    double now = now_s();
+    for (int i = 0; i < ranks && i < GR_MPI_MAX_RANKS; i++) {
+        enum rank_state st = rank_state(&a[i], &b[i]);
+        known += b[i].pid != 0;
+        running += st == R_RUNNING;
+        waiting += st == R_BLOCKED || st == R_POLLING;
+        if (i >= 8) /* the first eight ranks tell the story */
+            continue;
+        char one[400];
+        describe_rank(i, &a[i], &b[i], st, now, one, sizeof one);
+        if (used < sizeof list)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     i ? "; " : "", one);
+    }
+    if (ranks > 8 && used < sizeof list)
+        snprintf(list + used, sizeof list - used, "; ...");
+    r->deadlock = known && waiting && !running;
+    if (r->deadlock)
+        snprintf(r->problem, sizeof r->problem,
+                 "deadlock: the job did not finish within %g s and every "
+                 "rank was waiting for another: %s. Each receive needs a "
+                 "matching send (same ranks, same tag, same communicator), "
+                 "and each rank must take part in every collective",
+                 timeout_s, list);
+    else if (known)
+        snprintf(r->problem, sizeof r->problem,
+                 "did not finish within %g s and was stopped: %s. Too slow, "
+                 "or an endless loop?", timeout_s, list);
+    else
+        snprintf(r->problem, sizeof r->problem,
+                 "did not finish within %g s and was stopped before any rank "
+                 "had started MPI (is mpirun working? try `%s --version`)",
+                 timeout_s, mpirun_program());
+}
+
+/* ---- what the job said when it ended ------------------------------- */
+
+static const char *line_after(const char *text, const char *mark, char *buf,
+                              size_t n)
+{
+    const char *p = strstr(text, mark);
+    if (!p)
+        return NULL;
+    p += strlen(mark);
+    size_t len = strcspn(p, "\n");
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), p);
+    return buf;
+}
+
+static int sanitizer(struct gr_mpi_run *r)
+{
+    char where[400] = "", kind[100] = "memory error";
+    gr_learner_frame(r->err, where, sizeof where);
+    const char *asan = strstr(r->err, "ERROR: AddressSanitizer: ");
+    const char *ub = strstr(r->err, "runtime error: ");
+    if (asan) {
+        sscanf(asan, "ERROR: AddressSanitizer: %99s", kind);
+        snprintf(r->problem, sizeof r->problem,
+                 "crashed: AddressSanitizer found a %s%s%s", kind,
+                 where[0] ? " in " : "", where);
+        return 1;
+    }
+    if (ub) {
+        const char *bol = ub;
+        while (bol > r->err && bol[-1] != '\n')
+            bol--;
+        size_t len = strcspn(bol, "\n");
+        snprintf(r->problem, sizeof r->problem, "undefined behaviour: %.*s",
+                 (int)(len < 600 ? len : 600), bol);
+        return 1;
+    }
+    return 0;
+}
+
+static void leak(struct gr_mpi_run *r)
+{
+    long bytes = 0;
+    int allocs = 0;
+    const char *sum = strstr(r->err, "SUMMARY: AddressSanitizer: ");
+    if (!sum || sscanf(sum, "SUMMARY: AddressSanitizer: %ld byte(s) leaked in %d",
+                       &bytes, &allocs) != 2)
+        return;
+    char where[400] = "a library call";
+    gr_learner_frame(r->err, where, sizeof where);
+    snprintf(r->problem, sizeof r->problem,
+             "%ld byte%s of memory leaked in %d allocation%s on one rank "
+             "(LeakSanitizer); the first was allocated in %s: free what you "
+             "allocate", bytes, bytes == 1 ? "" : "s", allocs,
+             allocs == 1 ? "" : "s", where);
+}
+
+static void classify_end(struct gr_mpi_run *r)
+{
+    char line[700], call[64] = "an MPI call";
+    const char *todo = strstr(r->err, "[not started] ");
+    if (todo) {
+        char file[200] = "?", func[120] = "?";
+        sscanf(todo, "[not started] %199[^:]: %119[^(]", file, func);
+        r->outcome = GR_NOT_STARTED;
+        snprintf(r->problem, sizeof r->problem,
+                 "not started: %s() in %s still calls TODO()", func, file);
+    } else if (line_after(r->err, "[grader-mpi] ", line, sizeof line)) {
+        r->outcome = GR_EXITED;
+        snprintf(r->problem, sizeof r->problem, "%s", line);
+    } else if (sanitizer(r)) {
+        r->outcome = GR_CRASH;
+    } else if (line_after(r->err, "An error occurred in ", call, sizeof call)) {
+        char what[300] = "";
+        const char *e = strstr(r->err, "MPI_ERR_");
+        if (e)
+            snprintf(what, sizeof what, ": %.*s", (int)strcspn(e, "\n"), e);
+        r->outcome = GR_CRASH;
+        snprintf(r->problem, sizeof r->problem,
+                 "MPI stopped the job: %s failed%s (a rank, tag, count, type "
+                 "or communicator it could not accept)", call, what);
+    } else if (line_after(r->err, "exited on signal ", line, sizeof line)) {
+        int rank = -1;
+        const char *p = strstr(r->err, "process rank ");
+        if (p)
+            sscanf(p, "process rank %d", &rank);
+        r->outcome = GR_CRASH;
+        snprintf(r->problem, sizeof r->problem, "rank %d crashed: signal %s",
+                 rank, line);
+    } else if (r->status != 0) {
+        int code = -1;
+        const char *p = strstr(r->err, "Exit code:");
+        if (p)
+            sscanf(p, "Exit code: %d", &code);
+        r->outcome = GR_EXITED;
+        if (code >= 0)
+            snprintf(r->problem, sizeof r->problem,
+                     "a rank ended the program with exit(%d) instead of "
+                     "returning from the function", code);
+        else
+            snprintf(r->problem, sizeof r->problem,
+                     "the job failed (mpirun exited with status %d): %.400s",
+                     r->status, r->err[0] ? r->err : "no message");
+    } else {
+        leak(r);
+    }
+}
+
+/* ---- running the job ------------------------------------------------ */
+
+static const char *driver_path(char *buf, size_t n)
+{
+    ssize_t len = readlink("/proc/self/exe", buf, n - 5);
+    if (len < 0)
+        return NULL;
+    strcpy(buf + len, ".mpi");
+    return buf;
+}
+
+static int trace_file(char *path, size_t n)
+{
+    snprintf(path, n, "%s/gr-mpi-trace-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0 && ftruncate(fd, GR_MPI_TRACE_SIZE) != 0) {
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    return fd;
+}
+
+static pid_t launch(const char *program, int ranks, char *args, const char *trace,
+                    int out_fd, int err_fd)
+{
+    const char *cmd[64], *argv[96];
+    int c = 0;
+    cmd[c++] = program;
+    for (char *save, *w = strtok_r(args, " ", &save); w && c < 63;
+         w = strtok_r(NULL, " ", &save))
+        cmd[c++] = w;
+    cmd[c] = NULL;
+    mpirun_argv(argv, ranks, cmd);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid(); /* the job's session: kill_session() reaches every rank */
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        setenv(GR_MPI_TRACE_ENV, trace, 1);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "cannot run %s: %s (install Open MPI: make deps)\n",
+                argv[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
+                                 const char *args, double timeout_s)
+{
+    struct gr_mpi_run r = { .outcome = GR_OK };
+    static struct gr_mpi_slot a[GR_MPI_MAX_RANKS];
+    char trace[128], copy[2048];
+    timeout_s = timeout_s > 0 ? timeout_s : 10;
+    if (access(program, X_OK) != 0) {
+        r.outcome = GR_CRASH;
+        snprintf(r.problem, sizeof r.problem, "the MPI program %s is missing: "
+                 "build it with `make %s`", program, program);
+        return r;
+    }
+    int tfd = trace_file(trace, sizeof trace);
+    struct gr_mpi_slot *slots = tfd < 0 ? MAP_FAILED :
+        mmap(NULL, GR_MPI_TRACE_SIZE, PROT_READ, MAP_SHARED, tfd, 0);
+    int out_fd = memfd_create("mpi-stdout", MFD_CLOEXEC);
+    int err_fd = memfd_create("mpi-stderr", MFD_CLOEXEC);
+    snprintf(copy, sizeof copy, "%s", args ? args : "");
+    double start = now_s();
+    pid_t pid = launch(program, ranks, copy, trace, out_fd, err_fd);
+    int status = 0, late = 0;
+    while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_s() - start > timeout_s) {
+            late = 1;
+            break;
+        }
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (late && slots != MAP_FAILED) { /* two looks, 0.3 s apart */
+        memcpy(a, slots, sizeof a);
+        struct timespec ts = { 0, 300000000 };
+        nanosleep(&ts, NULL);
+        report_hang(&r, a, slots, ranks, timeout_s);
+    }
+    if (pid > 0) {
+        kill_session(pid);
+        if (late)
+            waitpid(pid, &status, 0);
+    }
+    r.wall = now_s() - start;
+    r.status = late ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    gr_read_capture(out_fd, r.out, sizeof r.out, 0);
+    gr_read_capture(err_fd, r.err, sizeof r.err, 1);
+    if (late) {
+        r.outcome = GR_TIMEOUT;
+        if (slots == MAP_FAILED)
+            snprintf(r.problem, sizeof r.problem, "did not finish within %g s "
+                     "and was stopped", timeout_s);
+    } else if (pid < 0) {
+        r.outcome = GR_CRASH;
+        snprintf(r.problem, sizeof r.problem, "could not start mpirun: %s",
+                 strerror(errno));
+    } else {
+        classify_end(&r);
+    }
+    if (slots != MAP_FAILED)
+        munmap(slots, GR_MPI_TRACE_SIZE);
+    if (tfd >= 0) {
+        close(tfd);
+        unlink(trace);
+    }
+    close(out_fd);
+    close(err_fd);
+    return r;
+}
+
+struct gr_mpi_run gr_mpirun(int ranks, const char *args, double timeout_s)
+{
+    char driver[4096];
+    if (!driver_path(driver, sizeof driver)) {
+        struct gr_mpi_run r = { .outcome = GR_CRASH };
+        snprintf(r.problem, sizeof r.problem, "the grader cannot find its own binary");
+        return r;
+    }
+    return gr_mpirun_prog(driver, ranks, args, timeout_s);
+}
+
+/* ---- the speedup judge ---------------------------------------------- */
+
+enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
+
+static double env_double(const char *name, double fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? atof(v) : fallback;
+}
+
+static enum gr_verdict say(char *msg, size_t n, enum gr_verdict v,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum gr_verdict say(char *msg, size_t n, enum gr_verdict v,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, n, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+struct rounds {
+    int n, differ;
+    double k1[MAX_ROUNDS], kn[MAX_ROUNDS], seq[MAX_ROUNDS], par[MAX_ROUNDS],
+        par_cpu[MAX_ROUNDS], kn_cpu[MAX_ROUNDS];
+};
+
+static void parse_rounds(const char *out, struct rounds *m)
+{
+    memset(m, 0, sizeof *m);
+    for (const char *p = out; p && *p && m->n < MAX_ROUNDS; p = strchr(p, '\n')) {
+        p += *p == '\n';
+        int i = m->n, same;
+        if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d", &m->k1[i], &m->kn[i],
+                   &m->seq[i], &m->par[i], &m->par_cpu[i], &m->kn_cpu[i],
+                   &same) == 7) {
+            m->differ += !same;
+            m->n++;
+        }
+    }
+}
+
+struct judging {
+    const struct gr_mpi_speedup *s;
+    int ranks, rounds;
+    double pass, bar, K; /* K: the last kernel speedup measured */
+    int slow;            /* the last job failed on its timings alone */
+};
+
+/* One job of interleaved rounds, judged: GR_SKIP when the kernel itself
+ * could not speed up (the machine is too busy to tell). */
+static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
+{
+    const struct gr_mpi_speedup *s = j->s;
+    char args[1024];
+    snprintf(args, sizeof args, "%s %d", s->args, j->rounds);
+    j->slow = 0;
+    struct gr_mpi_run run = gr_mpirun(j->ranks, args, s->timeout_s ? s->timeout_s : 60);
+    if (run.problem[0])
+        return say(msg, n, GR_FAIL, "%s: %s", s->what, run.problem);
+    struct rounds m;
+    parse_rounds(run.out, &m);
+    if (m.n < j->rounds)
+        return say(msg, n, GR_FAIL, "%s: the speedup job printed %d of its "
+                   "%d rounds of measurements", s->what, m.n, j->rounds);
+    if (m.differ)
+        return say(msg, n, GR_FAIL, "%s: gave a different result from the "
+                   "sequential reference during the speedup runs", s->what);
+    double k1 = median(m.k1, m.n), kn = median(m.kn, m.n);
+    double seq = median(m.seq, m.n), par = median(m.par, m.n);
+    double par_cpu = median(m.par_cpu, m.n), kn_cpu = median(m.kn_cpu, m.n);
+    double S = seq / par, score = S / (j->K = k1 / kn);
+    if (j->K < j->bar)
+        return GR_SKIP;
+    double need_cpu = 1 + 0.5 * (kn_cpu - 1);
+    j->slow = score < j->pass || par_cpu < need_cpu;
+    if (score < j->pass)
+        return say(msg, n, GR_FAIL, "%s: not enough speedup: on %d ranks it "
+                   "ran %.2fx faster than the sequential reference on one, "
+                   "while a calibration kernel reached %.2fx on the same "
+                   "%d ranks in the same job (score %.2f, pass mark %.2f; "
+                   "medians of %d interleaved rounds)%s",
+                   s->what, j->ranks, S, j->K, j->ranks, score, j->pass, m.n,
+                   par_cpu < need_cpu ? ". Its CPU time was about its wall "
+                   "time: one rank did the work while the others waited" : "");
+    if (par_cpu < need_cpu)
+        return say(msg, n, GR_FAIL, "%s: fast, but not parallel: its CPU "
+                   "time was only %.2fx its wall time on %d ranks, where "
+                   "the calibration kernel reached %.2fx; spread the work "
+                   "over the ranks", s->what, par_cpu, j->ranks, kn_cpu);
+    return say(msg, n, GR_PASS, "%s: %.2fx on %d ranks, kernel %.2fx, "
+               "score %.2f", s->what, S, j->ranks, j->K, score);
+}
+
+enum gr_verdict gr_judge_mpi_speedup(const struct gr_mpi_speedup *s, char *msg,
+                                     size_t n)
+{
+    int cores = usable_cores();
+    if (cores < 2)
+        return say(msg, n, GR_SKIP, "skipped: only 1 usable core, so a speedup "
+                   "cannot be measured here; run it on a machine with 2 or more");
+    struct judging j = { .s = s, .ranks = s->ranks > 0 ? s->ranks : cores };
+    int eff = j.ranks < cores ? j.ranks : cores;
+    j.rounds = (int)env_double("GRADER_ROUNDS", s->rounds ? s->rounds : 5);
+    j.rounds = j.rounds < 1 ? 1 : j.rounds > MAX_ROUNDS ? MAX_ROUNDS : j.rounds;
+    j.pass = env_double("GRADER_SPEEDUP_PASS", s->pass_mark ? s->pass_mark : 0.75);
+    j.bar = 1 + 0.3 * (eff - 1);
+    /* Messages suffer more than arithmetic from a busy machine (a rank
+     * waits for a peer that the scheduler has set aside), so a job judged
+     * too slow is measured once more, and fails only if no later job
+     * passes.  Crashes and wrong results fail at once. */
+    char first[1024] = "";
+    for (int job = 0; job < ATTEMPTS + 1; job++) {
+        enum gr_verdict v = judge_job(&j, msg, n);
+        if (v == GR_PASS || (v == GR_FAIL && (!j.slow || first[0])))
+            return v;
+        if (j.slow)
+            snprintf(first, sizeof first, "%s", msg);
+    }
+    if (first[0])
+        return say(msg, n, GR_FAIL, "%s", first);
+    return say(msg, n, GR_SKIP, "skipped as inconclusive: this machine is too "
+               "busy to judge a speedup (the calibration kernel reached only "
+               "%.2fx on %d ranks; %.2fx is needed). Re-run when it is idle: %s",
+               j.K, j.ranks, j.bar, gr_rerun());
+}

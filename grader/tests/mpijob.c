@@ -1,0 +1,118 @@
+/* gr_mpirun() must turn every way an MPI job can go wrong into a
+ * sentence, and must never hang: a deadlock is stopped at its timeout,
+ * reported as a deadlock with each rank's blocking call, and leaves no
+ * process behind.  The job is grader/mpi/selftest.c. */
+#define _GNU_SOURCE
+#include "grader.h"
+#include "mpijob.h"
+
+#include <dirent.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct gr_mpi_run job(int ranks, const char *mode, double timeout_s)
+{
+    char self[4096], prog[4200];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
+    snprintf(prog, sizeof prog, "%s/mpi-selftest", dirname(self));
+    return gr_mpirun_prog(prog, ranks, mode, timeout_s);
+}
+
+/* Processes still running the self-test program in this mode (tests
+ * run in parallel: other modes may be running). */
+static int survivors(const char *mode)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], cmd[512] = "", state = 'Z', stat[512] = "";
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(cmd, 1, sizeof cmd - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < len; i++) /* arguments are NUL-separated */
+            cmd[i] = cmd[i] ? cmd[i] : ' ';
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        if ((f = fopen(path, "r"))) {
+            if (fgets(stat, sizeof stat, f) && strrchr(stat, ')'))
+                sscanf(strrchr(stat, ')') + 1, " %c", &state);
+            fclose(f);
+        }
+        char want[64];
+        snprintf(want, sizeof want, "mpi-selftest %s", mode);
+        n += strstr(cmd, want) != NULL && state != 'Z';
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+Test(mpijob, clean_run)
+{
+    struct gr_mpi_run r = job(2, "ok", 10);
+    cr_assert_str_empty(r.problem, "%s", r.problem);
+    cr_assert(strstr(r.out, "ok ok 2"), "rank 0 should print its line: %s", r.out);
+}
+
+Test(mpijob, deadlock_is_named_within_the_timeout)
+{
+    struct gr_mpi_run r = job(2, "deadlock", 3);
+    cr_assert_eq(r.outcome, GR_TIMEOUT);
+    cr_assert(r.deadlock, "not called a deadlock: %s", r.problem);
+    cr_assert(r.wall < 3 + 2.5, "took %.1f s to stop a job with a 3 s timeout", r.wall);
+    cr_assert(strstr(r.problem, "rank 0 (in deadlock) was blocked in "
+                     "MPI_Recv(from rank 1, tag 7)"), "%s", r.problem);
+    cr_assert(strstr(r.problem, "rank 1 (in deadlock) was blocked in "
+                     "MPI_Recv(from rank 0, tag 7)"), "%s", r.problem);
+    cr_assert(strstr(r.problem, "to rank 0 with tag 8"), "%s", r.problem);
+    cr_assert_eq(survivors("deadlock"), 0, "ranks survived the kill");
+}
+
+Test(mpijob, endless_loop_is_not_a_deadlock)
+{
+    struct gr_mpi_run r = job(2, "spin", 3);
+    cr_assert_eq(r.outcome, GR_TIMEOUT);
+    cr_assert(!r.deadlock, "called a deadlock: %s", r.problem);
+    cr_assert(strstr(r.problem, "rank 0 (in spin) was running its own code"),
+              "%s", r.problem);
+    cr_assert_eq(survivors("spin"), 0, "ranks survived the kill");
+}
+
+Test(mpijob, todo_is_not_started)
+{
+    struct gr_mpi_run r = job(2, "todo", 10);
+    cr_assert_eq(r.outcome, GR_NOT_STARTED, "%s", r.problem);
+    cr_assert(strstr(r.problem, "not started: main() in grader/mpi/selftest.c"),
+              "%s", r.problem);
+}
+
+Test(mpijob, crash_names_the_rank)
+{
+    struct gr_mpi_run r = job(2, "crash", 10);
+    cr_assert_eq(r.outcome, GR_CRASH, "%s", r.problem);
+}
+
+Test(mpijob, leftover_message_is_reported)
+{
+    struct gr_mpi_run r = job(2, "leftover", 10);
+    cr_assert(strstr(r.problem, "a message from rank 1 to rank 0 (tag 5) was "
+                     "never received"), "%s", r.problem);
+}
+
+Test(mpijob, learner_may_not_start_mpi)
+{
+    struct gr_mpi_run r = job(1, "mpi-init", 10);
+    cr_assert(strstr(r.problem, "called MPI_Init()"), "%s", r.problem);
+}
+
+Test(mpijob, leak_is_reported)
+{
+    struct gr_mpi_run r = job(2, "leak", 10);
+    cr_assert(strstr(r.problem, "100 bytes of memory leaked"), "%s", r.problem);
+}
