@@ -16,12 +16,6 @@
 #define EVEN_HI 100200000ULL
 #define EVEN_PRIMES 10904L
 
-/* An uneven range: the top half of [0, n) costs about twice the bottom
- * half, because large primes take more divisions.  About 0.12 s. */
-#define UNEVEN_LO 0ULL
-#define UNEVEN_HI 1500000ULL
-#define UNEVEN_PRIMES 114155L
-
 /* Workers for the speedup tests: every usable core, within reason. */
 static inline int test_workers(void)
 {

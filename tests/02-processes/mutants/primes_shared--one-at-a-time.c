@@ -2,7 +2,7 @@
  * for each child before forking the next, so the first child takes every
  * chunk and the others find nothing left.  Correct and clean, and no
  * faster than one process.
- * must fail: speedup/primes_shared */
+ * must fail: speedup/primes_shared_beats_static */
 #include "primes_shared.h"
 
 #include "primes.h"
