@@ -71,6 +71,7 @@ help:
 	@echo "  make book                  build/book.html and build/book.pdf"
 	@echo "  make plots                 the figures, from the committed data in plots/"
 	@echo "  make bench                 re-measure that data on this machine, then plot"
+	@echo "  make showdown              every model on every workload, here, with a verdict (chapter 6)"
 	@echo "  make demos                 build every demo program under chapters/"
 	@echo "  make test                  the maintainers' suite (what CI runs)"
 	@echo "  make dist                  the student distribution (no solutions): build/dist/"
@@ -103,7 +104,15 @@ bench: $(DEMOS) $(TOOLS)
 	  echo "bench: $$prog > $$d"; \
 	  $$prog > $$d.tmp && mv $$d.tmp $$d; \
 	done
+	@$(MAKE) showdown
 	@$(MAKE) plots
+
+# Chapter 6: the notes' rule measured here (matrix, verdict, Python, maps).
+# It writes plots/06-showdown/*.dat; with QUICK=1, build/06-showdown/.
+.PHONY: showdown
+showdown: $(B)/demo/06-showdown/showdown $(B)/demo/06-showdown/maps
+	@$(B)/demo/06-showdown/showdown --out plots/06-showdown
+	@$(B)/demo/06-showdown/maps --out plots/06-showdown
 
 clean:
 	rm -rf $(B)
