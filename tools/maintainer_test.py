@@ -448,10 +448,16 @@ def check_dist(points, settings):
         record(False, "make check in a fresh copy of the tarball", tail(p))
         return copy
     unstarted = [t["name"] for t in results["tests"] if not t["output"].startswith("not started")]
-    record(p.returncode != 0 and results["score"] == 0 and not unstarted and len(results["tests"]) == len(chosen),
+    in_copy = grade.read_config(os.path.join(copy, "course.conf"))[0]
+    shipped = grade.course_order([e for e in in_copy if os.path.exists(os.path.join(copy, "exercises", e + ".c"))],
+                                 in_copy)
+    graded = [t["name"] for t in results["tests"]]
+    record(p.returncode != 0 and results["score"] == 0 and not unstarted and graded == shipped,
            f"the tarball, unpacked in a fresh folder, builds and `make check` scores 0 of "
-           f"{results['max_score']} ({len(results['tests'])} exercises, all not started; {time.time() - start:.0f} s)",
-           (f"these do not say not started: {', '.join(unstarted)}; " if unstarted else "") + tail(p))
+           f"{results['max_score']} ({len(graded)} exercises, all not started; {time.time() - start:.0f} s)",
+           (f"these do not say not started: {', '.join(unstarted)}; " if unstarted else "") +
+           (f"graded {len(graded)} exercises, shipped {len(shipped)}; " if graded != shipped else "") +
+           f"score {results['score']}, exit status {p.returncode}; " + tail(p, 200))
     p = sh(["make", "-s", "build/listings.ok"], copy)
     record(p.returncode == 0, "every listing of the book resolves inside the distribution", tail(p))
     p = sh([sys.executable, "tools/maintainer_test.py", "--stage", "a,m"], copy)
@@ -595,14 +601,15 @@ def check_gradescope(points, settings, seed=None):
            f"build/gradescope.zip has setup.sh, run_autograder, the private tests ({len(hidden)}) and no solution",
            f"leaks: {leaks[:3]}; private tests missing: {[h for h in hidden if h not in names]}")
     root = tempfile.mkdtemp(prefix="autograder-")
+    # On one core, as on Gradescope's default autograder, under both settings.
     # The stubs first: the student copy's build (seed) already holds them.
-    runs = [("exercises", False, "none", "zero"), ("exercises", True, "full", "zero"),
+    # Under `none` only the skipped speedup tests' scores change, so those
+    # runs grade the exercises that have one (as an instructor may choose).
+    runs = [("exercises", True, "full", "zero"), ("exercises", True, "none", "zero"),
             ("solutions", True, "full", "full"), ("solutions", True, "none", "full")]
-    # Under `none` only the speedup tests' scores change, so that run grades
-    # the exercises that have one (the course as an instructor may choose it).
     timed = [e for e in chosen if re.search(r"Test\(\s*speedup\s*,", open(os.path.join(ROOT, "tests", e + ".c")).read())]
     for tree, one_core, skipped, expect in runs:
-        only = timed if (tree, skipped) == ("solutions", "none") and timed else None
+        only = timed if skipped == "none" and timed else None
         what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
                 f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
                 f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
