@@ -132,14 +132,22 @@ static int sanitizer_error(struct gr_run *r)
     return 0;
 }
 
-void gr_classify(struct gr_run *r, const struct gr_limits *lim, int timed_out,
+void gr_classify(struct gr_run *r, const struct gr_limits *lim, enum gr_stop stopped,
               int status, int finished, int cap_hit)
 {
     char checks[sizeof r->problem];
     snprintf(checks, sizeof checks, "%s", r->problem);
     r->problem[0] = '\0';
     r->outcome = GR_OK;
-    if (cap_hit) {
+    int timed_out = stopped == GR_STOP_TIMEOUT;
+    if (stopped == GR_STOP_MEMORY) {
+        r->outcome = GR_CRASH;
+        snprintf(r->problem, sizeof r->problem,
+                 "used more than %ld MB of memory and was stopped: memory "
+                 "allocated in a loop and never freed, or a queue that "
+                 "grows without bound?",
+                 lim->mem_mb);
+    } else if (cap_hit) {
         r->outcome = timed_out ? GR_TIMEOUT : GR_CRASH;
         snprintf(r->problem, sizeof r->problem,
                  "tried to create more than %d processes (a fork loop?): "

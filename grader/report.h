@@ -14,8 +14,11 @@ void gr_read_capture(int fd, char *buf, size_t n, int tail);
 /* Parse a LeakSanitizer report written to fd from offset `start`. */
 long gr_leak_report(struct gr_run *r, int fd, long start);
 
+/* Why the parent stopped a sandbox child, if it did. */
+enum gr_stop { GR_STOP_NONE, GR_STOP_TIMEOUT, GR_STOP_MEMORY };
+
 /* Decide the outcome of a finished (or killed) sandbox child. */
-void gr_classify(struct gr_run *r, const struct gr_limits *lim, int timed_out,
+void gr_classify(struct gr_run *r, const struct gr_limits *lim, enum gr_stop stopped,
               int status, int finished, int cap_hit);
 
 /* Find the first stack frame in learner code ("f() at file:line"). */

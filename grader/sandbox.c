@@ -289,17 +289,34 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     return p->pid < 0 ? -1 : 0;
 }
 
-/* Wait for the sandbox child until the deadline; then kill its group. */
-static int wait_child(struct gr_proc *p, int *status)
+/* Resident memory of a process in MB, from /proc (0 if it is gone). */
+static long rss_mb(pid_t pid)
 {
-    for (;;) {
+    char path[64];
+    long pages = 0, resident = 0;
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+
+/* Wait for the sandbox child until the deadline.  RLIMIT_AS cannot cap
+ * memory under AddressSanitizer (it reserves terabytes up front), so the
+ * child's resident memory is watched from here instead. */
+static enum gr_stop wait_child(struct gr_proc *p, int *status)
+{
+    for (int tick = 0;; tick++) {
         pid_t w = waitpid(p->pid, status, WNOHANG);
-        if (w == p->pid)
-            return 0;
-        if (w < 0 && errno != EINTR)
-            return 0;
+        if (w == p->pid || (w < 0 && errno != EINTR))
+            return GR_STOP_NONE;
         if (now_s() > p->deadline)
-            return 1;
+            return GR_STOP_TIMEOUT;
+        if (tick % 20 == 0 && rss_mb(p->pid) > p->lim.mem_mb)
+            return GR_STOP_MEMORY;
         struct timespec ts = { 0, 500000 }; /* 0.5 ms */
         nanosleep(&ts, NULL);
     }
@@ -326,17 +343,17 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
     int status = 0;
     if (sig && p->pid > 0)
         kill(p->pid, sig);
-    int timed_out = p->pid > 0 ? wait_child(p, &status) : 0;
+    enum gr_stop stopped = p->pid > 0 ? wait_child(p, &status) : GR_STOP_NONE;
     if (p->pid > 0)
         kill_group(p->pid);
-    if (timed_out)
+    if (stopped)
         waitpid(p->pid, &status, 0);
     struct gr_run r = sh->run;
     r.forks = atomic_load(&sh->forks); /* attempts: count the granted ones */
     r.forks = r.forks < p->lim.max_forks ? r.forks : p->lim.max_forks;
     gr_read_capture(p->out_fd, r.stdout_text, sizeof r.stdout_text, 0);
     gr_read_capture(p->err_fd, r.output, sizeof r.output, 1);
-    gr_classify(&r, &p->lim, timed_out, status, sh->finished,
+    gr_classify(&r, &p->lim, stopped, status, sh->finished,
              atomic_load(&sh->cap_hit));
     if (out && p->out_size)
         memcpy(out, sh->out, p->out_size);

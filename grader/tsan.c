@@ -186,7 +186,7 @@ enum gr_verdict gr_judge_race(const char *args, double timeout_s, char *msg,
                        "but its program stopped with exit status %d%s%.*s",
                        cmd, WEXITSTATUS(status), ll ? ": " : "", ll, line);
     struct gr_limits lim = { .timeout_s = timeout_s };
-    gr_classify(&r, &lim, 0, status, 0, 0); /* TODO, crash or exit code */
+    gr_classify(&r, &lim, GR_STOP_NONE, status, 0, 0); /* TODO, crash or exit code */
     return verdict(msg, n, GR_FAIL, "the race check (%s) failed: %s%s%.*s",
                    cmd, r.problem, ll ? "; it printed: " : "", ll, line);
 }

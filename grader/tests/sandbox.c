@@ -208,6 +208,25 @@ Test(sandbox, memory_leak_is_reported)
     expect(run(mem_leak, 5), GR_OK, "100 bytes of memory leaked in 1 allocation");
 }
 
+static void hog_memory(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    for (;;) { /* touch every page, so it is resident */
+        char *p = malloc(1 << 20);
+        if (p)
+            memset(p, 1, 1 << 20);
+    }
+}
+
+Test(sandbox, memory_hog_is_stopped)
+{
+    struct gr_limits lim = { .timeout_s = 10, .mem_mb = 200 };
+    double t0 = now_s();
+    expect(gr_run_fn(hog_memory, NULL, NULL, 0, &lim), GR_CRASH,
+           "used more than 200 MB of memory");
+    cr_assert_lt(now_s() - t0, 5, "the memory watch took too long to act");
+}
+
 static void server(void *arg, void *out)
 {
     (void)arg;
