@@ -92,7 +92,7 @@ Test(mpijob, todo_is_not_started)
               "%s", r.problem);
 }
 
-Test(mpijob, crash_names_the_rank)
+Test(mpijob, crash_is_a_crash)
 {
     struct gr_mpi_run r = job(2, "crash", 10);
     cr_assert_eq(r.outcome, GR_CRASH, "%s", r.problem);
