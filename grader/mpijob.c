@@ -453,6 +453,7 @@ struct rounds {
     int n, differ;
     double k1[MAX_ROUNDS], kn[MAX_ROUNDS], seq[MAX_ROUNDS], par[MAX_ROUNDS],
         par_cpu[MAX_ROUNDS], kn_cpu[MAX_ROUNDS];
+    double k1_own[MAX_ROUNDS], seq_own[MAX_ROUNDS]; /* share of a core, alone */
 };
 
 static void parse_rounds(const char *out, struct rounds *m)
@@ -461,9 +462,9 @@ static void parse_rounds(const char *out, struct rounds *m)
     for (const char *p = out; p && *p && m->n < MAX_ROUNDS; p = strchr(p, '\n')) {
         p += *p == '\n';
         int i = m->n, same;
-        if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d", &m->k1[i], &m->kn[i],
-                   &m->seq[i], &m->par[i], &m->par_cpu[i], &m->kn_cpu[i],
-                   &same) == 7) {
+        if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d %lf %lf", &m->k1[i],
+                   &m->kn[i], &m->seq[i], &m->par[i], &m->par_cpu[i],
+                   &m->kn_cpu[i], &same, &m->k1_own[i], &m->seq_own[i]) == 9) {
             m->differ += !same;
             m->n++;
         }
@@ -500,7 +501,11 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     double seq = median(m.seq, m.n), par = median(m.par, m.n);
     double par_cpu = median(m.par_cpu, m.n), kn_cpu = median(m.kn_cpu, m.n);
     double S = seq / par, score = S / (j->K = k1 / kn);
-    if (j->K < j->bar)
+    /* As in speedup.c: a one-rank run that did not get 85% of a core
+     * means other programs took it, and K or S would be inflated. */
+    double alone = median(m.k1_own, m.n) < median(m.seq_own, m.n)
+                       ? median(m.k1_own, m.n) : median(m.seq_own, m.n);
+    if (j->K < j->bar || alone < 0.85)
         return GR_SKIP;
     /* CPU beyond wall time proves that several cores worked, but only when
      * the kernel itself got more than one core's worth (a busy machine
