@@ -601,15 +601,17 @@ def check_gradescope(points, settings, seed=None):
            f"build/gradescope.zip has setup.sh, run_autograder, the private tests ({len(hidden)}) and no solution",
            f"leaks: {leaks[:3]}; private tests missing: {[h for h in hidden if h not in names]}")
     root = tempfile.mkdtemp(prefix="autograder-")
-    # On one core, as on Gradescope's default autograder, under both settings.
-    # The stubs first: the student copy's build (seed) already holds them.
-    # Under `none` only the skipped speedup tests' scores change, so those
-    # runs grade the exercises that have one (as an instructor may choose).
-    runs = [("exercises", True, "full", "zero"), ("exercises", True, "none", "zero"),
-            ("solutions", True, "full", "full"), ("solutions", True, "none", "full")]
+    # The solutions on one core, as on Gradescope's default autograder, under
+    # both settings; the stubs on all cores, and on one core where it
+    # matters: an exercise with a speedup test, under `full`, must still
+    # score zero.  The stubs go first, as the student copy's build (seed)
+    # already holds them.  Where only the exercises with a speedup test
+    # matter, the run grades only those (as an instructor may choose).
     timed = [e for e in chosen if re.search(r"Test\(\s*speedup\s*,", open(os.path.join(ROOT, "tests", e + ".c")).read())]
-    for tree, one_core, skipped, expect in runs:
-        only = timed if skipped == "none" and timed else None
+    runs = [("exercises", False, "none", "zero", None), ("exercises", True, "full", "zero", timed),
+            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", timed)]
+    for tree, one_core, skipped, expect, only in runs:
+        only = only or None
         what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
                 f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
                 f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
