@@ -1,0 +1,19 @@
+/* Exercise 7.3: see prefork.h for the contract, chapter 7 for the idea
+ * (prefork.c and work_server.h in chapters/07-combining are close
+ * cousins).  Check your work with:
+ *     make check EX=07-combining/prefork */
+#include "prefork.h"
+
+#include "evloop.h"
+#include "todo.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int prefork_serve(int listen_fd, int nprocs)
+{
+    (void)listen_fd, (void)nprocs;
+    TODO("block SIGTERM, fork nprocs children that each run a loop on listen_fd, "
+         "sigwait() for SIGTERM, then kill and waitpid() every child");
+}

@@ -1,0 +1,17 @@
+/* Exercise 7.2: see workserver.h for the contract, chapter 7 for the idea
+ * (loop_pool.h in chapters/07-combining is the pool-and-doorbell part).
+ * Check your work with:
+ *     make check EX=07-combining/workserver */
+#include "workserver.h"
+
+#include "evloop.h"
+#include "todo.h"
+
+#include <pthread.h>
+
+int work_serve(int listen_fd, int stop_fd, int workers)
+{
+    (void)listen_fd, (void)stop_fd, (void)workers;
+    TODO("a loop that answers PING and PID itself and hands PRIMES to `workers` "
+         "threads, whose replies come back through an el_notify");
+}
