@@ -138,7 +138,7 @@ $(B)/%/lib.a:
 
 ## ---- programs --------------------------------------------------------
 
-$(B)/demo/%: chapters/%.c $(B)/rel/lib.a
+$(B)/demo/%: chapters/%.c $(B)/rel/lib.a $$(wildcard chapters/$$(dir $$*)*.h)
 	@mkdir -p $(@D)
 	$(CC) $(DEMO_CFLAGS) $< $(B)/rel/lib.a $(LDLIBS) -o $@
 
