@@ -14,6 +14,7 @@
 #include "io.h"
 #include "net.h"
 #include "primes.h"
+#include "slow_server.h"
 #include "timing.h"
 
 #include <arpa/inet.h>
@@ -625,6 +626,7 @@ struct cell_job {
     int io;
     uint64_t lo, hi;
     int workers, port, conns, per_conn;
+    double delay_ms;
 };
 
 static double anon_mb_now(void)
@@ -686,18 +688,26 @@ static void measure_in_child(const struct cell_job *job, struct cell *out)
     free(lat);
 }
 
-static struct cell run_cell(const struct cell_job *job)
+static struct cell run_cell(struct cell_job *job)
 {
     struct cell out = { 0 };
+    struct slow_server server = { 0 };
     int p[2];
+    if (job->io && slow_server_start(&server, job->delay_ms) != 0) {
+        snprintf(out.why, sizeof out.why, "failed: the slow server: %s", strerror(errno));
+        return out;
+    }
+    job->port = server.port;
     if (pipe2(p, O_CLOEXEC) != 0) {
         snprintf(out.why, sizeof out.why, "failed: pipe: %s", strerror(errno));
+        slow_server_stop(&server);
         return out;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         close(p[0]);
+        alarm(300); /* a model that hangs ends as a failed cell, not a hung program */
         measure_in_child(job, &out);
         write_full(p[1], &out, sizeof out);
         _exit(0);
@@ -708,6 +718,7 @@ static struct cell run_cell(const struct cell_job *job)
     int status = 0;
     if (pid > 0)
         waitpid(pid, &status, 0);
+    slow_server_stop(&server); /* safe when none was started */
     if (got != (ssize_t)sizeof out) {
         memset(&out, 0, sizeof out);
         if (pid < 0)
@@ -727,9 +738,9 @@ struct cell model_cpu_cell(enum model m, uint64_t lo, uint64_t hi, int workers)
     return run_cell(&job);
 }
 
-struct cell model_io_cell(enum model m, int port, int conns, int per_conn)
+struct cell model_io_cell(enum model m, double delay_ms, int conns, int per_conn)
 {
-    struct cell_job job = { .m = m, .io = 1, .port = port, .conns = conns,
+    struct cell_job job = { .m = m, .io = 1, .delay_ms = delay_ms, .conns = conns,
                             .per_conn = per_conn };
     return run_cell(&job);
 }
@@ -757,6 +768,21 @@ double available_mb(void)
 {
     long kb = read_long("/proc/meminfo", "MemAvailable:");
     return kb > 0 ? kb / 1024.0 : 0;
+}
+
+double cores_free(int workers)
+{
+    double one = 1e9, many = 1e9;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_s();
+        count_primes(0, 200000);
+        double t1 = now_s();
+        count_primes_threads(0, 200000, workers, 2000);
+        double t2 = now_s();
+        one = t1 - t0 < one ? t1 - t0 : one;
+        many = t2 - t1 < many ? t2 - t1 : many;
+    }
+    return one / many;
 }
 
 /* Threads and processes the kernel will still create for us. */

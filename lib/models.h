@@ -82,9 +82,13 @@ struct cell {
 
 /* Run one model on one workload in a fresh child process (so that its
  * memory and CPU time are its own) and measure it.  A crash of the model
- * is reported in the cell, not passed on. */
+ * is reported in the cell, not passed on.  An I/O cell also gets a slow
+ * server of its own, with the given delay, on a fresh port: after a run
+ * of thousands of connections, as many closed ones linger (TIME_WAIT),
+ * and every new connect() to that same port gets slower, so a shared
+ * server would make each cell pay for the ones before it. */
 struct cell model_cpu_cell(enum model m, uint64_t lo, uint64_t hi, int workers);
-struct cell model_io_cell(enum model m, int port, int conns, int per_conn);
+struct cell model_io_cell(enum model m, double delay_ms, int conns, int per_conn);
 // [end cell]
 
 /* Can model m hold `conns` connections on this machine right now?  It
@@ -97,6 +101,12 @@ int model_io_fits(enum model m, int conns, double mb_each, char *why, size_t n);
 
 /* Memory the kernel says is available (MemAvailable), in MB. */
 double available_mb(void);
+
+/* How many of `workers` cores are free for us right now: the speedup of a
+ * small prime count on `workers` threads over one thread, each the best of
+ * five tries.  About `workers` on a quiet machine, lower while other
+ * programs run.  Benchmarks record it next to their data. */
+double cores_free(int workers);
 
 /* ---- pools, for the cost of parallelism ----------------------------------- */
 

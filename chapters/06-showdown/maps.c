@@ -42,6 +42,7 @@
 
 static int quick, problems;
 
+
 static void problem(const char *what, const char *detail)
 {
     fprintf(stderr, "maps: self-check: %s: %s\n", what, detail);
@@ -114,17 +115,13 @@ static void crossover(const char *dir)
     print_machine(stdout);
     if (f)
         print_machine(f);
-    out(f, "# a thread per connection against chapter 4's loop; each in a fresh process\n");
+    out(f, "# a thread per connection against chapter 4's loop; each in a fresh process; "
+        "cores free at the start: %.2f of %d\n", cores_free(usable_cores()), usable_cores());
     out(f, "# ratios: threads / loop; winner: faster by more than %.0f%%, else leaner, "
         "else tie\n", TIE * 100);
     out(f, "# columns: connections delay_(ms) requests threads_(s) loop_(s) threads_(MB) "
         "loop_(MB) time_ratio memory_ratio winner\n");
     for (int d = 0; d < ndelay; d++) {
-        struct slow_server s;
-        if (slow_server_start(&s, delay[d]) != 0) {
-            problem("crossover", "the slow server did not start");
-            return;
-        }
         for (int c = 0; c < nconns; c++) {
             int n = conns[c], k = requests_per_conn(n, delay[d]);
             char why[200];
@@ -137,8 +134,8 @@ static void crossover(const char *dir)
                     fprintf(f, "# %d connections at %g ms: %s\n", n, delay[d], why);
                 continue;
             }
-            t = model_io_cell(MODEL_THREADS, s.port, n, k);
-            l = model_io_cell(MODEL_EVLOOP, s.port, n, k);
+            t = model_io_cell(MODEL_THREADS, delay[d], n, k); /* each with a fresh server */
+            l = model_io_cell(MODEL_EVLOOP, delay[d], n, k);
             long want = (long)n * k;
             if (!t.ran || !l.ran || t.ok != want || l.ok != want) {
                 char what[600];
@@ -152,8 +149,8 @@ static void crossover(const char *dir)
                 winner(&t, &l));
             fflush(stdout);
         }
-        slow_server_stop(&s);
     }
+    out(f, "# cores free at the end: %.2f of %d\n", cores_free(usable_cores()), usable_cores());
     if (f && fclose(f) != 0)
         problem(path, "could not be written");
 }
@@ -233,7 +230,8 @@ static void sweep(const char *dir)
     if (f)
         print_machine(f);
     out(f, "# %d tasks per batch; pools of %d workers, started and stopped inside the "
-        "measurement; median of %d rounds\n", TASKS, workers, rounds);
+        "measurement; median of %d rounds; cores free at the start: %.2f of %d\n", TASKS,
+        workers, rounds, cores_free(usable_cores()), workers);
     out(f, "# columns: numbers_per_task task_(us) sequential_(ms) process_pool_(ms) "
         "thread_pool_(ms) process_speedup thread_speedup\n");
     for (int i = 0; i < n; i++) {
@@ -280,6 +278,7 @@ static void sweep(const char *dir)
         out(f, "%s %.0f %.0f %.2f\n", name[p],
             start_stop_us(p ? FARM_THREADS : FARM_PROCESSES, workers, rounds * 3), s, us);
     }
+    out(f, "# cores free at the end: %.2f of %d\n", cores_free(workers), workers);
     if (f && fclose(f) != 0)
         problem(path, "could not be written");
 }

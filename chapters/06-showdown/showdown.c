@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include "models.h"
 #include "net.h"
+#include "primes.h"
 #include "slow_server.h"
 #include "timing.h"
 
@@ -77,6 +78,8 @@ static double longest_s; /* a cell that would take longer is skipped */
 static char python[32], python_version[160], ft_python[32], ft_version[160];
 static char script_dir[1100];
 static int problems;
+static double free_start, free_end; /* cores free for us, measured */
+
 
 /* ---- running Python cells ------------------------------------------------ */
 
@@ -166,7 +169,6 @@ static int too_long(const struct workload *w, char *why, size_t n)
 static struct cell c_cell[WORKLOADS][MODEL_COUNT][MAX_ROUNDS];
 static struct cell py_runs[WORKLOADS][PY_MODELS][MAX_ROUNDS], py_cell[WORKLOADS][PY_MODELS];
 static struct cell ft_runs[MAX_FT][MAX_ROUNDS], ft_cell[MAX_FT];
-static int port[WORKLOADS];
 static double c_anon = 1, py_anon = 10; /* one process's memory, once measured */
 
 static struct cell skipped(const char *why)
@@ -186,7 +188,7 @@ static struct cell run_c(int w, enum model m)
         return skipped(why);
     if (!model_io_fits(m, x->conns, c_anon, why, sizeof why))
         return skipped(why);
-    return model_io_cell(m, port[w], x->conns, x->per_conn);
+    return model_io_cell(m, x->delay_ms, x->conns, x->per_conn); /* a fresh server */
 }
 
 static struct cell run_py(const char *interp, int w, int model)
@@ -207,10 +209,15 @@ static struct cell run_py(const char *interp, int w, int model)
             snprintf(why + strlen(why), sizeof why - strlen(why), " (Python processes)");
         return skipped(why);
     }
-    snprintf(a1, sizeof a1, "%d", port[w]);
+    struct slow_server server; /* a fresh one, as model_io_cell() gives the C cells */
+    if (slow_server_start(&server, x->delay_ms) != 0)
+        return skipped("failed: the slow server did not start");
+    snprintf(a1, sizeof a1, "%d", server.port);
     snprintf(a2, sizeof a2, "%d", x->conns);
     snprintf(a3, sizeof a3, "%d", x->per_conn);
-    return python_cell(interp, model, "io", a1, a2, a3);
+    struct cell c = python_cell(interp, model, "io", a1, a2, a3);
+    slow_server_stop(&server);
+    return c;
 }
 
 /* The round with the median wall time among those that ran. */
@@ -351,17 +358,17 @@ static struct verdict judge(const struct cell *c, const char *const *names, int 
     char others[120];
     list_others(others, sizeof others, names, as_lean, n, r);
     if (as_lean[r] && others[0])
-        v.held = "yes", snprintf(v.why, sizeof v.why, "%s, tied with %s (within %.0f%% on time "
-                                 "and memory)", names[r], others, TIE * 100);
+        v.held = "yes", snprintf(v.why, sizeof v.why, "a tie with %s", others);
+    else if (as_lean[r] && fast == r)
+        v.held = "yes", snprintf(v.why, sizeof v.why, "the fastest");
     else if (as_lean[r])
-        v.held = "yes", snprintf(v.why, sizeof v.why, "%s was the fastest and no model as fast "
-                                 "was leaner", names[r]);
+        v.held = "yes", snprintf(v.why, sizeof v.why, "as fast as %s, leaner", names[fast]);
     else if (as_fast[r])
-        v.held = "partly", snprintf(v.why, sizeof v.why, "%s was as fast, with %.1fx less "
-                                    "memory than %s", names[win], v.mem_x, names[r]);
+        v.held = "partly", snprintf(v.why, sizeof v.why, "%s as fast, %.1fx leaner",
+                                    names[win], v.mem_x);
     else
-        v.held = "no", snprintf(v.why, sizeof v.why, "%s was %.2fx as fast as %s", names[win],
-                                v.time_x, names[r]);
+        v.held = "no", snprintf(v.why, sizeof v.why, "%s %.2fx as fast", names[win],
+                                v.time_x);
     return v;
 }
 
@@ -397,34 +404,67 @@ static void header(FILE *f, const char *what)
     fprintf(f, "# %s; %d workers; %s\n", what, workers,
             quick ? "QUICK=1: a small version, one round"
                   : "each cell the run with the median wall time of 3, taking turns");
+    fprintf(f, "# cores free for the models: %.2f before, %.2f after (the speedup of a small "
+            "prime count on %d threads; anything else running lowers it)\n", free_start,
+            free_end, workers);
 }
 
+/* A skipped cell says "skipped" in its first column; skipped.dat says why. */
 static void row(FILE *f, const char *workload, const char *model, const struct cell *c,
                 const struct cell *base, int io)
 {
-    char note[220] = "-";
     if (!c->ran) {
-        snprintf(note, sizeof note, "%s", c->why);
-        underscores(note);
-        fprintf(f, "%-9s %-16s %8s %8s %9s %7s %9s %8s %8s %s\n", workload, model, "-", "-",
-                "-", "-", "-", "-", "-", note);
+        fprintf(f, "%-9s %-16s %8s %8s %9s %7s %9s %8s %8s\n", workload, model,
+                strncmp(c->why, "skipped", 7) ? "failed" : "skipped", "-", "-", "-", "-", "-",
+                "-");
         return;
     }
     char speedup[16] = "-";
     if (base && base->ran)
         snprintf(speedup, sizeof speedup, "%.2f", base->wall / c->wall);
     if (io)
-        fprintf(f, "%-9s %-16s %8.3f %8.3f %9.1f %7s %9.0f %8.2f %8.2f %s\n", workload,
-                model, c->wall, c->cpu, c->peak_mb, speedup, c->per_s, c->p50_ms, c->p99_ms,
-                note);
+        fprintf(f, "%-9s %-16s %8.3f %8.3f %9.1f %7s %9.0f %8.2f %8.2f\n", workload, model,
+                c->wall, c->cpu, c->peak_mb, speedup, c->per_s, c->p50_ms, c->p99_ms);
     else
-        fprintf(f, "%-9s %-16s %8.3f %8.3f %9.1f %7s %9s %8s %8s %s\n", workload, model,
-                c->wall, c->cpu, c->peak_mb, speedup, "-", "-", "-", note);
+        fprintf(f, "%-9s %-16s %8.3f %8.3f %9.1f %7s %9s %8s %8s\n", workload, model,
+                c->wall, c->cpu, c->peak_mb, speedup, "-", "-", "-");
 }
 
 static const char *columns =
     "# columns: workload model wall_(s) CPU_(s) peak_(MB) speedup requests/s p50_(ms) "
-    "p99_(ms) note\n";
+    "p99_(ms)\n";
+
+static void skip_row(FILE *f, const char *lang, int w, const char *model, const struct cell *c,
+                     int *rows)
+{
+    char cell[96], why[220];
+    if (c->ran)
+        return;
+    snprintf(cell, sizeof cell, "%s_%s_%s", lang, wl[w].name, model);
+    snprintf(why, sizeof why, "%s", strncmp(c->why, "skipped: ", 9) ? c->why : c->why + 9);
+    underscores(cell);
+    underscores(why);
+    fprintf(f, "%-36s %s\n", cell, why);
+    ++*rows;
+}
+
+static void write_skipped(FILE *f)
+{
+    int rows = 0;
+    print_machine(f);
+    fprintf(f, "# the cells that did not run, and why\n");
+    fprintf(f, "# columns: cell why\n");
+    for (int w = 0; w < WORKLOADS; w++)
+        for (int m = 0; m < MODEL_COUNT; m++)
+            skip_row(f, "C", w, model_name[m], &c_best[w][m], &rows);
+    for (int w = 0; w < WORKLOADS; w++)
+        for (int m = 0; m < PY_MODELS; m++)
+            skip_row(f, "Python", w, py_name[m], &py_cell[w][m], &rows);
+    for (int i = 0; i < MAX_FT; i++)
+        skip_row(f, "free-threaded", CPU, i ? "threading" : "sequential", &ft_cell[i], &rows);
+    if (!rows)
+        fprintf(f, "none every_cell_ran\n");
+}
 
 static void describe_workloads(FILE *f, int py)
 {
@@ -621,8 +661,8 @@ static void self_check(const char *dir)
                    py_primes);
     if (!c_best[CPU][MODEL_SEQUENTIAL].ran)
         problem("the sequential C baseline did not run: %s", c_best[CPU][MODEL_SEQUENTIAL].why);
-    const char *files[] = { "matrix.dat", "python.dat", "verdict.dat" };
-    for (int i = 0; i < 3; i++) {
+    const char *files[] = { "matrix.dat", "python.dat", "verdict.dat", "skipped.dat" };
+    for (int i = 0; i < 4; i++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         check_file(path);
@@ -639,7 +679,7 @@ static void setup_workloads(void)
                                  quick ? 60000 : 1000000, 0, 0, 0 };
     wl[FAST] = (struct workload){ "fast_I/O", "threads", 0, 0, quick ? 4 : 8,
                                   quick ? 50 : 500, 0.1 };
-    wl[SLOW] = (struct workload){ "slow_I/O", "event loop", 0, 0, quick ? 200 : 5000, 1,
+    wl[SLOW] = (struct workload){ "slow_I/O", "event loop", 0, 0, quick ? 100 : 5000, 1,
                                   quick ? 50 : 200 };
     longest_s = quick ? 2 : 30;
 }
@@ -729,10 +769,10 @@ static int write_files(const char *dir)
         const char *name;
         void (*write)(FILE *);
     } files[] = { { "matrix.dat", write_matrix }, { "python.dat", write_python },
-                  { "verdict.dat", write_verdict } };
+                  { "verdict.dat", write_verdict }, { "skipped.dat", write_skipped } };
     mkdir("build", 0777);
     mkdir(dir, 0777);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         char path[1200], tmp[1300];
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -762,21 +802,16 @@ int main(int argc, char **argv)
     printf("The showdown: %d workers, open-file limit %ld, %.0f MB of memory available.\n",
            workers, files, available_mb());
     explain_pythons();
-    struct slow_server server[WORKLOADS];
-    for (int w = FAST; w <= SLOW; w++) {
-        if (slow_server_start(&server[w], wl[w].delay_ms) != 0) {
-            perror("showdown: slow server");
-            return 1;
-        }
-        port[w] = server[w].port;
-    }
     double t0 = now_s();
+    free_start = cores_free(usable_cores());
     run_matrix();
     run_python();
+    free_end = cores_free(usable_cores());
     decide();
     printf("\n");
     show(write_matrix);
     show(write_python);
+    show(write_skipped);
     show(write_verdict);
     char scratch[] = "/tmp/showdown-XXXXXX";
     const char *check_dir = dir;
@@ -785,19 +820,22 @@ int main(int argc, char **argv)
     if (write_files(check_dir) != 0)
         return 1;
     if (dir)
-        printf("Data written to %s/{matrix,python,verdict}.dat\n", dir);
+        printf("Data written to %s/{matrix,python,verdict,skipped}.dat\n", dir);
     self_check(check_dir);
     if (!dir) /* only checked: nothing is kept */
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             char path[1200];
             snprintf(path, sizeof path, "%s/%s", check_dir,
-                     (const char *[]){ "matrix.dat", "python.dat", "verdict.dat" }[i]);
+                     (const char *[]){ "matrix.dat", "python.dat", "verdict.dat",
+                                       "skipped.dat" }[i]);
             unlink(path);
         }
     if (!dir)
         rmdir(check_dir);
-    for (int w = FAST; w <= SLOW; w++)
-        slow_server_stop(&server[w]);
+    if (!quick && (free_start < 0.85 * workers || free_end < 0.85 * workers))
+        printf("Note: other programs were using the cores (%.2f and %.2f of %d free): the "
+               "numbers show it.  Run it again when the machine is quieter.\n", free_start,
+               free_end, workers);
     printf("The showdown took %.0f s.  ", now_s() - t0);
     if (problems) {
         printf("Self-check: %d problem%s (above).\n", problems, problems == 1 ? "" : "s");
