@@ -12,7 +12,8 @@
  * When K itself stays below 1 + 0.3(N-1), or a one-worker run gets less
  * than 85% of a core (so K or S is inflated), the machine is too busy to
  * tell the two apart, and the test retries and finally skips, never
- * guesses. */
+ * guesses.  A failing score is measured again, and only a second failure
+ * fails: a good solution can dip once, an impostor fails every time. */
 #define _GNU_SOURCE
 #include "grader.h"
 
@@ -179,6 +180,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     uint64_t iters = kernel_iters(&j, warm.wall);
     struct kernel k1 = { iters, 1 }, kn = { iters, eff };
     double K = 0, single = 1;
+    int failures = 0, passed = 0;
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, rounds, ref, got);
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
@@ -188,30 +190,46 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         if (j.v != GR_PASS || K < bar || single < 0.85)
             continue;
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
+        if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
+            fprintf(stderr, "speedup: %s: S %.2fx, K %.2fx, score %.2f, "
+                    "CPU/wall %.2f (kernel %.2f), reference %.3f s\n", s->what,
+                    S, K, score, m.par_cpu, m.kn_cpu, m.seq);
+        if (score >= pass && m.par_cpu >= need_cpu) {
+            passed = 1;
+            msg[0] = '\0'; /* an earlier failure is outweighed */
+            break;
+        }
+        /* A failure must be seen twice: a burst of load during one set of
+         * rounds can pull a good solution under the mark (seen once in
+         * about 50 quiet runs), but a sequential version fails every time. */
+        struct judging once = { GR_PASS, msg, n };
         if (score < pass)
-            reject(&j, GR_FAIL, "%s: not enough speedup: with %d workers it "
+            reject(&once, GR_FAIL, "%s: not enough speedup: with %d workers it "
                    "ran %.2fx faster than the sequential reference, while a "
                    "calibration kernel reached %.2fx on this machine in the "
                    "same run (score %.2f, pass mark %.2f; medians of %d "
-                   "interleaved rounds)%s",
+                   "interleaved rounds, measured twice)%s",
                    s->what, workers, S, K, score, pass, rounds,
                    m.par_cpu < need_cpu ? ". Its CPU time was about its wall "
                    "time: the work ran on one core at a time" : "");
-        else if (m.par_cpu < need_cpu)
-            reject(&j, GR_FAIL, "%s: fast, but not parallel: its CPU time "
+        else
+            reject(&once, GR_FAIL, "%s: fast, but not parallel: its CPU time "
                    "was only %.2fx its wall time with %d workers, where the "
                    "calibration kernel reached %.2fx; spread the work over "
                    "the workers",
                    s->what, m.par_cpu, workers, m.kn_cpu);
-        free(ref);
-        return j.v;
+        if (++failures == 2) {
+            j.v = GR_FAIL;
+            break;
+        }
     }
     free(ref);
-    if (j.v == GR_PASS)
-        reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
-               "busy to judge a speedup (the calibration kernel reached "
-               "%.2fx on %d workers, %.2fx is needed; one-worker runs got "
-               "%.0f%% of a core, 85%% is needed). Re-run when it is idle: %s",
-               K, eff, bar, 100 * single, gr_rerun());
+    if (j.v == GR_FAIL || passed)
+        return j.v;
+    reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
+           "busy to judge a speedup (the calibration kernel reached "
+           "%.2fx on %d workers, %.2fx is needed; one-worker runs got "
+           "%.0f%% of a core, 85%% is needed). Re-run when it is idle: %s",
+           K, eff, bar, 100 * single, gr_rerun());
     return j.v;
 }
