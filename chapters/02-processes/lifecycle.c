@@ -1,6 +1,6 @@
 /* lifecycle.c: fork, exec, wait, and what an exit status says.
  *
- * Six children end in six ways: a normal return, exit(3), a program run
+ * Six children end in six ways: _exit(0), _exit(3), a program run
  * with exec, a program that cannot be found, a segmentation fault and a
  * SIGKILL.  The parent waits for each and decodes its status. */
 #include <signal.h>
