@@ -8,7 +8,8 @@
 #   solutions/NN-slug/X.c           reference solution   -> build/sol/NN-slug/X
 #   tests/NN-slug/X.c               Criterion tests      (linked into both)
 #   tests/NN-slug/X.tsan.c          ThreadSanitizer driver (optional)
-#   tests/NN-slug/mutants/X--Y.c    a broken X the tests must catch
+#   tests/NN-slug/mutants/X--Y.c    a broken X the tests must catch, or
+#   tests/NN-slug/mutants/X--Y.patch  ... a patch that puts one bug in the solution
 #   plots/NN-slug/X.gp + X.dat      figure               -> build/plots/NN-slug/X.svg
 # A chapter that needs other tools (MPI) adds tests/NN-slug/rules.mk.
 
@@ -50,6 +51,9 @@ LISTED     := $(shell find chapters exercises solutions tests lib grader tools -
 
 # A mutant tests/NN-slug/mutants/X--why.c is graded by tests/NN-slug/X.c.
 mut_ex = $(patsubst %/mutants/,%,$(dir $1))/$(firstword $(subst --, ,$(notdir $1)))
+# A mutant that is the solution with one bug is kept as a patch, X--why.patch,
+# so that it holds the bug and nothing else; its source is made in build/.
+mut_src = $(if $(wildcard tests/$1.patch),$(B)/mutsrc/$1.c,tests/$1.c)
 # The TSan driver, when the exercise has one.
 tsan_of = $(if $(wildcard tests/$(call $1,$2).tsan.c),$3.tsan)
 same = $1
@@ -160,9 +164,17 @@ $(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exer
 $(B)/sol/%.tsan: tests/%.tsan.c solutions/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum
 	@mkdir -p $(@D)
 	$(call tsan_link,solutions/$*.c,$*)
-$(B)/mut/%.tsan: tests/%.c tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
+$(B)/mut/%.tsan: $$(call mut_src,$$*) tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
 	@mkdir -p $(@D)
-	$(call tsan_link,tests/$*.c,$(call mut_ex,$*))
+	$(call tsan_link,$(call mut_src,$*),$(call mut_ex,$*))
+
+# The patch is made against the solution without its book markers, which
+# are not code: a listing can move without breaking every mutant of it.
+# --fuzz=0: a patch that no longer fits fails loudly instead of guessing.
+$(B)/mutsrc/%.c: tests/%.patch solutions/$$(call mut_ex,$$*).c
+	@mkdir -p $(@D)
+	sed -E '/^\s*\/\/ \[(snippet|end) [^]]*\]\s*$$/d' solutions/$(call mut_ex,$*).c > $@.orig
+	patch --fuzz=0 --quiet --no-backup-if-mismatch -r - -o $@ $@.orig < $<
 
 # Content stamps: a file put back with an older date (git checkout, cp -p)
 # must still be rebuilt, so the binaries depend on a checksum of their
@@ -184,10 +196,10 @@ $(B)/sol/%: tests/%.c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir 
             $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,solutions/$*.c,$*)
-$(B)/mut/%: tests/%.c tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
+$(B)/mut/%: $$(call mut_src,$$*) tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
             $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
 	@mkdir -p $(@D)
-	$(call test_link,tests/$*.c,$(call mut_ex,$*))
+	$(call test_link,$(call mut_src,$*),$(call mut_ex,$*))
 
 # Private tests, tests/NN-slug/hidden/X.c: kept out of `make dist`, run by
 # `make check` here and by the autograder bundle.  They are a second test

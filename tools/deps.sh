@@ -16,6 +16,7 @@ packages=(
   openmpi-bin libopenmpi-dev   # chapter 8
   inotify-tools           # make watch
   zip                     # make gradescope
+  patch                   # mutants kept as patches to the solutions (make test)
 )
 
 missing=()

@@ -66,7 +66,8 @@ def exercise_cases():
         chapter, name = ex.split("/")
         tests = re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
         mdir = os.path.join(ROOT, "tests", chapter, "mutants")
-        impostors = [(m[:-2], t) for m in sorted(os.listdir(mdir)) if m.startswith(name + "--") and m.endswith(".c")
+        impostors = [(os.path.splitext(m)[0], t) for m in sorted(os.listdir(mdir))
+                     if m.startswith(name + "--") and m.endswith((".c", ".patch"))
                      for t in must_fail(os.path.join(mdir, m)) if t.startswith("speedup/")] if os.path.isdir(mdir) else []
         if tests and impostors:
             mut, mtest = impostors[0]

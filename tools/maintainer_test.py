@@ -5,7 +5,7 @@ It proves, from the sources as committed:
   (0) every exercise has its contract, stub, solution, tests and points;
   (a) every solution passes every test (the same tests as the learner's);
   (b) every stub compiles and fails its tests cleanly, as "not started";
-  (m) every mutant (tests/NN-slug/mutants/X--why.c) fails the tests it
+  (m) every mutant (tests/NN-slug/mutants/X--why.c or .patch) fails the tests it
       names: a test that cannot catch its bug is not a test;
   (g) the grader's own tests pass (sandbox, speedup judge, race checker);
   (c) every demo compiles with -Wall -Wextra -Werror and runs (QUICK=1);
@@ -145,9 +145,15 @@ def mutants():
     for chapter in sorted(os.listdir(os.path.join(ROOT, "tests"))):
         d = os.path.join(ROOT, "tests", chapter, "mutants")
         if os.path.isdir(d):
-            found += [f"{chapter}/mutants/{f[:-2]}" for f in sorted(os.listdir(d))
-                      if f.endswith(".c") and chapter.startswith(CHAPTER)]
+            found += [f"{chapter}/mutants/{os.path.splitext(f)[0]}" for f in sorted(os.listdir(d))
+                      if f.endswith((".c", ".patch")) and chapter.startswith(CHAPTER)]
     return found
+
+
+def mutant_file(m):
+    """tests/<m>.c, or tests/<m>.patch for a mutant kept as a patch."""
+    c = os.path.join(ROOT, "tests", m + ".c")
+    return c if os.path.exists(c) else os.path.join(ROOT, "tests", m + ".patch")
 
 
 def must_fail(path):
@@ -167,7 +173,7 @@ def check_mutants(settings):
         return
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
     for m in muts:
-        wanted = must_fail(os.path.join(ROOT, "tests", m + ".c"))
+        wanted = must_fail(mutant_file(m))
         name = f"mutant {m}"
         if not wanted:
             record(False, name, "names no test (add a `must fail: suite/test` comment)")

@@ -26,15 +26,15 @@ $(B)/sol/08-mpi/%.mpi: tests/08-mpi/%.mpi.c solutions/08-mpi/%.c $(MPI_HARNESS) 
                        $(HEADERS) $(B)/san/lib.a $(B)/sum/sol/08-mpi/%.sum
 	@mkdir -p $(@D)
 	$(call mpi_link,solutions/08-mpi/$*.c,08-mpi/$*)
-$(B)/mut/08-mpi/mutants/%.mpi: tests/08-mpi/mutants/%.c \
+$(B)/mut/08-mpi/mutants/%.mpi: $$(call mut_src,08-mpi/mutants/$$*) \
                                tests/08-mpi/$$(firstword $$(subst --, ,$$*)).mpi.c \
                                $(MPI_HARNESS) $(HEADERS) $(B)/san/lib.a
 	@mkdir -p $(@D)
-	$(call mpi_link,tests/08-mpi/mutants/$*.c,08-mpi/$(firstword $(subst --, ,$*)))
+	$(call mpi_link,$(call mut_src,08-mpi/mutants/$*),08-mpi/$(firstword $(subst --, ,$*)))
 
 # Each test binary needs its driver next to it.
 MPI_EXERCISES := $(patsubst tests/08-mpi/%.mpi.c,%,$(wildcard tests/08-mpi/*.mpi.c))
-MPI_MUTANTS := $(patsubst tests/08-mpi/mutants/%.c,%,$(wildcard tests/08-mpi/mutants/*.c))
+MPI_MUTANTS := $(basename $(notdir $(wildcard tests/08-mpi/mutants/*.c tests/08-mpi/mutants/*.patch)))
 $(foreach e,$(MPI_EXERCISES),$(eval $(B)/check/08-mpi/$e: $(B)/check/08-mpi/$e.mpi))
 $(foreach e,$(MPI_EXERCISES),$(eval $(B)/sol/08-mpi/$e: $(B)/sol/08-mpi/$e.mpi))
 $(foreach m,$(MPI_MUTANTS),$(eval $(B)/mut/08-mpi/mutants/$m: $(B)/mut/08-mpi/mutants/$m.mpi))
