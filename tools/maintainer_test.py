@@ -54,8 +54,18 @@ def record(ok, name, detail=""):
     print(f"  {'ok  ' if ok else 'FAIL'}  {name}" + (f": {detail}" if detail and not ok else ""), flush=True)
 
 
+stage_starts = []  # (title, time): how long each stage took, for the summary
+
+
 def stage(title):
+    stage_starts.append((title, time.time()))
     print(f"\n== {title}", flush=True)
+
+
+def stage_times(end):
+    ends = [t for _, t in stage_starts[1:]] + [end]
+    return ", ".join(f"{title.split(')')[0]}) {e - t:.0f} s"
+                     for (title, t), e in zip(stage_starts, ends))
 
 
 def has_solutions():
@@ -689,7 +699,8 @@ def main():
         check_book()
     if (not CHAPTER or STAGES) and wanted("k"):
         check_kit(points, settings)
-    print(f"\nmake test took {time.time() - start:.0f} s.")
+    end = time.time()
+    print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
     if failures:
         print("Failures:")
         for f in failures:
