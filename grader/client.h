@@ -1,0 +1,161 @@
+/* client.h: the test's side of a line protocol (chapters 5 and 7).
+ *
+ * A test talks to the learner's server through plain blocking sockets
+ * with timeouts, so a server that stops answering fails one test instead
+ * of hanging it.  Each request is one line and so is each reply.
+ *
+ * The line client is static inline because the TSan drivers
+ * (tests/NN-slug/NAME.tsan.c) use it too, and their library,
+ * build/tsan/lib.a, holds only what lib/ compiles to; they include this
+ * file by its path from the test folder, as they are built without
+ * -Igrader.  The latency probe at the end is for Criterion tests only
+ * (client.c). */
+#ifndef GRADER_CLIENT_H
+#define GRADER_CLIENT_H
+
+#include "net.h"
+#include "timing.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Criterion copies failure messages into its JSON report without
+ * escaping them, so a double quote, a backslash or a control character
+ * in a message would break the report.  Messages therefore quote with
+ * '...', and anything the learner's code produced goes through shown(),
+ * which writes a newline as " | " and other troublemakers as '?'.  (Four
+ * buffers in turn: one message may show up to four texts.) */
+static inline const char *shown(const char *s)
+{
+    static char ring[4][600];
+    static int next;
+    char *out = ring[next++ % 4];
+    size_t n = 0;
+    for (; *s && n + 4 < sizeof ring[0]; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n') {
+            memcpy(out + n, " | ", 3);
+            n += 3;
+        } else {
+            out[n++] = c == '"' || c == '\\' || c < 32 || c == 127 ? '?' : (char)c;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static inline int cl_connect(int port)
+{
+    return tcp_connect_loopback(port);
+}
+
+/* All of text, or -1.  MSG_NOSIGNAL: a server that is gone must fail the
+ * test with a message, not kill it with SIGPIPE. */
+static inline int cl_send(int fd, const char *text)
+{
+    size_t n = strlen(text), done = 0;
+    while (done < n) {
+        ssize_t w = send(fd, text + done, n - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+/* One reply line, '\n' stripped.  Returns its length; -1 on end of file
+ * (or reset) and -2 when nothing came within timeout_s.  A byte at a
+ * time, so that nothing after the line is taken from the next reply. */
+static inline int cl_line(int fd, char *buf, size_t n, double timeout_s)
+{
+    size_t got = 0;
+    double until = now_s() + timeout_s;
+    for (;;) {
+        int ms = (int)((until - now_s()) * 1000);
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (ms < 0 || poll(&p, 1, ms) == 0) {
+            buf[got] = '\0';
+            return -2;
+        }
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            buf[got] = '\0';
+            return -1;
+        }
+        if (ch == '\n')
+            break;
+        if (got + 1 < n)
+            buf[got++] = ch;
+    }
+    buf[got] = '\0';
+    return (int)got;
+}
+
+/* Send a request, read one reply line (timeout_s at most); on failure
+ * the reply says what happened, in words, ready for a message. */
+static inline int cl_ask_within(int fd, const char *request, char *reply, size_t n,
+                                double timeout_s)
+{
+    if (cl_send(fd, request) != 0) {
+        snprintf(reply, n, "(the connection was closed)");
+        return -1;
+    }
+    int r = cl_line(fd, reply, n, timeout_s);
+    if (r == -1)
+        snprintf(reply, n, "(end of file: the server closed the connection)");
+    else if (r == -2)
+        snprintf(reply, n, "(no reply within %.0f s)", timeout_s);
+    return r;
+}
+
+/* Close with a reset (RST) instead of a polite FIN: a client that
+ * vanishes, as a crashed one does. */
+static inline void cl_reset(int fd)
+{
+    struct linger l = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+}
+
+/* ---- the latency probe (client.c) ----------------------------------------
+ *
+ * Does a cheap request stay fast while heavy ones run?  One client keeps
+ * a heavy request in flight, `heavies` times in a row, while another
+ * sends PING every 2 ms and times each PONG.  A server that computes on
+ * its event loop answers PING only between counts; one that hands the
+ * count to other threads answers at once.  The verdict compares against
+ * a reference server measured in the same run, as the machine's speed
+ * sets both. */
+
+struct cl_latency {
+    double p50, p90; /* ms */
+    int pings;
+    int wrong;       /* wrong heavy replies; -1: a reply never came */
+};
+
+struct cl_heavy {
+    const char *request; /* e.g. "PRIMES 1000000 1900000\n" */
+    long want;           /* its reply, as a number */
+    int times;           /* sent this many times, one after the other */
+    double hello_s;      /* how long the first PING on each client may take */
+};
+
+/* Probe the server on `port`; each latency (ms) is appended to all[],
+ * which counts *nall and must have room for 2048 more.  Returns `wrong`
+ * only: take the percentiles of all rounds with cl_latency_of(). */
+struct cl_latency cl_ping_while_busy(int port, const struct cl_heavy *h, double *all,
+                                     int *nall);
+
+/* Median and 90th percentile of v[0..n) (sorts v). */
+struct cl_latency cl_latency_of(double *v, int n);
+
+#endif

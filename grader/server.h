@@ -1,0 +1,63 @@
+/* server.h: a learner's server under test, stopped through a socket pair
+ * (the tests of exercises 5.1, 5.2 and 7.2).
+ *
+ * The server runs in the sandbox (gr_start) on a listening socket the
+ * test made, and watches one end of a socket pair: the test sends a byte
+ * to stop it, and gr_finish() then reports whatever the shutdown left
+ * behind.  Each chapter writes the sandboxed function itself, since what
+ * it calls (and what it must release after) is the chapter's. */
+#ifndef GRADER_SERVER_H
+#define GRADER_SERVER_H
+
+#include "client.h"
+#include "grader.h"
+
+/* The sandboxed function's argument begins with these; srv_start() fills
+ * them in.  The child must close stop_w: only the test holds that end. */
+struct srv_fds {
+    int listen_fd, stop_r, stop_w;
+};
+
+struct served {
+    struct gr_proc proc;
+    const char *what; /* "kv_serve()", for messages */
+    int port, stop_w, stopped;
+    int rc;           /* what the serve function returned (an int) */
+    struct gr_run run;
+};
+
+/* Make the sockets and run in_sandbox(arg, &rc) in the sandbox;
+ * `arg` starts with a struct srv_fds.  Fails the test if it cannot. */
+void srv_start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
+               double timeout_s);
+
+/* Ask the server to stop, and wait for it to return (once). */
+struct gr_run server_stop(struct served *s);
+
+/* Stop the server and check that it shut down cleanly and returned 0. */
+void server_stop_clean(struct served *s);
+
+/* A failed expectation: a server that crashed, hung or is not written
+ * yet explains everything, so report that first. */
+#define srv_expect(s, cond, ...)                                            \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            struct gr_run r_ = server_stop(s);                              \
+            gr_assert_returned(r_, (s)->what);                              \
+            cr_assert_fail(__VA_ARGS__);                                    \
+        }                                                                   \
+    } while (0)
+
+/* ---- cheap requests stay fast while heavy ones run ---------------------- */
+
+/* Two interleaved rounds of cl_ping_while_busy() against `mine` and then
+ * `ref`, a reference that computes on its loop thread: measured in the
+ * same run, as the machine's speed sets both.  Then both are stopped, and
+ * `mine` must stop cleanly.  Logs the medians, and skips the test as
+ * inconclusive when even `ref` answered PING in under 10 ms (median):
+ * nothing could then tell the two apart.  *M and *R get the latencies of
+ * each; the verdict, with its hint, is the test's. */
+void srv_time_pings(struct served *mine, struct served *ref, const struct cl_heavy *h,
+                    struct cl_latency *M, struct cl_latency *R);
+
+#endif
