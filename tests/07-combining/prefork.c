@@ -69,15 +69,6 @@ static struct gr_run server_stop(struct served *s)
         }                                                                   \
     } while (0)
 
-#define srv_ask(s, fd, want, req)                                           \
-    do {                                                                    \
-        char a_[256];                                                       \
-        cl_ask((fd), (req), a_, sizeof a_);                                 \
-        srv_expect((s), strcmp(a_, (want)) == 0,                            \
-                   "the request '%.*s' should get the reply '%s', got '%s'", \
-                   (int)strcspn((req), "\n"), (req), shown(want), shown(a_)); \
-    } while (0)
-
 static void server_stop_clean(struct served *s, const char *when)
 {
     struct gr_run r = server_stop(s);
@@ -290,12 +281,6 @@ static void heavy_batch(void *arg, void *out)
             sum = -1;
     }
     *(long *)out = sum;
-}
-
-static int test_workers(void)
-{
-    int c = usable_cores();
-    return c < 2 ? 2 : c > 8 ? 8 : c;
 }
 
 Test(speedup, throughput_scales, .timeout = 180)

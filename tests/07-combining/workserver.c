@@ -11,93 +11,37 @@
 #include "clients.h"
 #include "evloop.h"
 #include "grader.h"
+#include "server.h"
 #include "workserver.h"
 
 #include <pthread.h>
 
 #define WHAT "work_serve()"
 
-/* ---- the server in the sandbox ------------------------------------------ */
+/* ---- the server in the sandbox (grader/server.h) ------------------------ */
 
 typedef int (*serve_fn)(int listen_fd, int stop_fd, int workers);
 
 struct serve_arg {
+    struct srv_fds fds;
     serve_fn fn;
-    int listen_fd, stop_r, stop_w, workers;
-};
-
-struct served {
-    struct gr_proc proc;
-    const char *what;
-    int port, stop_w, stopped, rc;
-    struct gr_run run;
+    int workers;
 };
 
 static void serve_in_sandbox(void *arg, void *out)
 {
     struct serve_arg *a = arg;
-    close(a->stop_w);
+    close(a->fds.stop_w);
     signal(SIGPIPE, SIG_DFL); /* as in a fresh program: ignoring it is the server's job */
-    *(int *)out = a->fn(a->listen_fd, a->stop_r, a->workers);
+    *(int *)out = a->fn(a->fds.listen_fd, a->fds.stop_r, a->workers);
 }
 
 static void server_start(struct served *s, serve_fn fn, int workers, const char *what,
                          double timeout_s)
 {
-    memset(s, 0, sizeof *s);
-    s->what = what;
-    int p[2];
-    int lfd = tcp_listen_loopback(&s->port);
-    cr_assert(lfd >= 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0,
-              "the test could not make a listening socket and a socket pair");
-    struct serve_arg a = { fn, lfd, p[0], p[1], workers };
-    struct gr_limits lim = { .timeout_s = timeout_s };
-    cr_assert_eq(gr_start(&s->proc, serve_in_sandbox, &a, sizeof(int), &lim), 0,
-                 "the grader could not start a sandbox");
-    close(lfd);
-    close(p[0]);
-    s->stop_w = p[1];
+    struct serve_arg a = { .fn = fn, .workers = workers };
+    srv_start(s, serve_in_sandbox, &a, what, timeout_s);
 }
-
-static struct gr_run server_stop(struct served *s)
-{
-    if (!s->stopped) {
-        (void)!send(s->stop_w, "x", 1, MSG_NOSIGNAL);
-        close(s->stop_w);
-        s->run = gr_finish(&s->proc, 0, &s->rc);
-        s->stopped = 1;
-    }
-    return s->run;
-}
-
-static void server_stop_clean(struct served *s)
-{
-    struct gr_run r = server_stop(s);
-    char what[160];
-    snprintf(what, sizeof what, "%s, stopped through stop_fd", s->what);
-    gr_assert_clean(r, what);
-    cr_assert_eq(s->rc, 0, "%s returned %d after a clean stop; it should return 0",
-                 s->what, s->rc);
-}
-
-/* A failed expectation: a crash, a hang or a TODO explains it first. */
-#define srv_expect(s, cond, ...)                                            \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            struct gr_run r_ = server_stop(s);                              \
-            gr_assert_returned(r_, (s)->what);                              \
-            cr_assert_fail(__VA_ARGS__);                                    \
-        }                                                                   \
-    } while (0)
-
-#define srv_ask(s, fd, want, req)                                           \
-    do {                                                                    \
-        char a_[256];                                                       \
-        cl_ask((fd), (req), a_, sizeof a_);                                 \
-        srv_expect((s), strcmp(a_, (want)) == 0,                            \
-                   "the request '%.*s' should get the reply '%s', got '%s'", \
-                   (int)strcspn((req), "\n"), (req), shown(want), shown(a_)); \
-    } while (0)
 
 /* ---- the reference: the same language, computed on the loop thread ---- */
 
@@ -254,107 +198,18 @@ Test(misc, stop_during_work)
 
 /* ---- cheap requests stay fast -------------------------------------------- */
 
-struct latency {
-    double p50, p90;
-    int pings, wrong;
-};
-
-/* One client keeps a heavy count in flight, `heavies` times in a row;
- * another sends PING every 2 ms meanwhile.  Latencies in ms. */
-static struct latency ping_while_counting(int port, int heavies, double *all, int *nall)
-{
-    struct latency L = { 0 };
-    int heavy = tcp_connect_loopback(port), pinger = tcp_connect_loopback(port);
-    char line[64];
-    if (heavy < 0 || pinger < 0 || cl_ask(pinger, "PING\n", line, sizeof line) < 0 ||
-        cl_ask(heavy, "PING\n", line, sizeof line) < 0) {
-        L.wrong = -1;
-        goto out;
-    }
-    const char *req = "PRIMES 1000000 1400000\n";
-    long want = count_primes(1000000, 1400000);
-    double lat[2048], sent = 0, next_ping = now_s();
-    int n = 0, done = 0, waiting = 0;
-    cl_send(heavy, req);
-    while (done < heavies || waiting) {
-        double now = now_s();
-        if (!waiting && done < heavies && now >= next_ping && n < 2048) {
-            cl_send(pinger, "PING\n");
-            sent = now;
-            waiting = 1;
-        }
-        struct pollfd p[2] = { { heavy, POLLIN, 0 }, { pinger, POLLIN, 0 } };
-        int ms = waiting ? 5000 : next_ping > now ? 1 + (int)((next_ping - now) * 1000) : 0;
-        int ready = poll(p, 2, ms);
-        if (ready == 0 && waiting) {
-            L.wrong = -1;
-            break;
-        }
-        if (p[1].revents) {
-            if (cl_line(pinger, line, sizeof line, 5) < 0 || strcmp(line, "PONG") != 0) {
-                L.wrong = -1;
-                break;
-            }
-            lat[n++] = (now_s() - sent) * 1000;
-            waiting = 0;
-            next_ping = now_s() + 0.002;
-        }
-        if (p[0].revents) {
-            if (cl_line(heavy, line, sizeof line, 5) < 0) {
-                L.wrong = -1;
-                break;
-            }
-            L.wrong += atol(line) != want;
-            if (++done < heavies)
-                cl_send(heavy, req);
-        }
-    }
-    for (int i = 0; i < n; i++)
-        all[(*nall)++] = lat[i];
-out:
-    if (heavy >= 0)
-        close(heavy);
-    if (pinger >= 0)
-        close(pinger);
-    return L;
-}
-
-static struct latency summary(double *v, int n)
-{
-    struct latency L = { .pings = n };
-    if (n) {
-        qsort(v, (size_t)n, sizeof *v, cmp_double);
-        L.p50 = v[n / 2];
-        L.p90 = v[(n * 9) / 10];
-    }
-    return L;
-}
-
 Test(timing, pings_stay_fast, .timeout = 60)
 {
     struct served mine, ref;
     server_start(&mine, work_serve, 2, WHAT, 30);
     server_start(&ref, loop_serve, 1, "the reference server", 30);
-    static double lm[8192], lr[8192];
-    int nm = 0, nr = 0;
-    for (int round = 0; round < 2; round++) { /* interleaved */
-        struct latency r = ping_while_counting(ref.port, 3, lr, &nr);
-        cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
-        struct latency m = ping_while_counting(mine.port, 3, lm, &nm);
-        srv_expect(&mine, m.wrong == 0,
-                   "while one client asked PRIMES 1000000 1400000 three times and "
-                   "another sent PING, %s", m.wrong < 0
-                   ? "a reply never came (5 s)" : "a PRIMES reply was wrong");
-    }
-    server_stop(&ref);
-    server_stop_clean(&mine);
-    struct latency R = summary(lr, nr), M = summary(lm, nm);
-    cr_log_info("PING latency while counting: reference (on the loop) median %.2f ms; "
-                "yours median %.2f ms, 90th percentile %.2f ms", R.p50, M.p50, M.p90);
-    if (R.p50 < 10)
-        cr_skip_test("inconclusive: even the reference, which counts on the loop "
-                     "thread, answered PING in %.1f ms (median); the machine is too "
-                     "fast or too odd to tell", R.p50);
+    /* One client keeps a count in flight, three times in a row; another
+     * sends PING every 2 ms meanwhile (grader/server.h). */
+    struct cl_heavy h = { .request = "PRIMES 1000000 1400000\n",
+                          .want = count_primes(1000000, 1400000), .times = 3,
+                          .hello_s = 5.0 /* as cl_ask() */ };
+    struct cl_latency M, R;
+    srv_time_pings(&mine, &ref, &h, &M, &R);
     cr_assert(M.p90 * 4 < R.p50,
               "while a PRIMES count ran, 90%% of PINGs should be answered in less "
               "than a quarter of the time a server computing on its loop thread "
@@ -404,12 +259,6 @@ static void heavy_batch(void *arg, void *out)
     close(sv[0]);
     close(sv[1]);
     *(long *)out = t.rc == 0 ? sum : -1;
-}
-
-static int test_workers(void)
-{
-    int c = usable_cores();
-    return c < 2 ? 2 : c > 8 ? 8 : c;
 }
 
 Test(speedup, heavy_throughput_scales, .timeout = 180)
