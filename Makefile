@@ -33,7 +33,7 @@ DEMO_CFLAGS := $(COMMON) -O2 -Werror
 TEST_CFLAGS := $(COMMON) -O2 -Igrader -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize=object-size \
                -fno-sanitize-recover=undefined
-TSAN_CFLAGS := $(COMMON) -O1 -fsanitize=thread
+TSAN_CFLAGS := $(COMMON) -Igrader -O1 -fsanitize=thread
 LDLIBS      := -luv -lm
 # --wrap=fork: learner code's fork() goes through the grader's fork cap.
 TEST_LDLIBS := $(LDLIBS) -lcriterion -Wl,--wrap=fork
