@@ -152,9 +152,14 @@ $(B)/bin/%: tools/%.c $(B)/rel/lib.a
 
 ## ---- exercises: the same tests against exercises/, solutions/, mutants --
 
-# $1: the implementation source, $2: the exercise (NN-slug/name)
-test_link = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"' \
-            tests/$2.c $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+# $1: the implementation source, $2: the exercise (NN-slug/name).  The
+# tests are compiled once, into build/testobj/, and linked with the stub,
+# the solution and every mutant: with Criterion's macros and ASan they
+# take seconds to compile, the code under test a fraction of one.  (The
+# object is renamed into place: the grader runs one make per exercise, and
+# two of them may build it at once.)
+test_cc   = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"'
+test_link = $(test_cc) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
 tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
             tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
 
@@ -186,17 +191,24 @@ $(B)/sum/check/%.sum: FORCE
 	$(call stamp,$(call sources_of,exercises,$*))
 $(B)/sum/sol/%.sum: FORCE
 	$(call stamp,$(call sources_of,solutions,$*))
+$(B)/sum/test/%.sum: FORCE
+	$(call stamp,tests/$*.c exercises/$(dir $*)*.h tests/$(dir $*)*.h)
 .PHONY: FORCE
 
-$(B)/check/%: tests/%.c exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+$(B)/testobj/%.o: tests/%.c $(HEADERS) $$(wildcard exercises/$$(dir $$*)*.h tests/$$(dir $$*)*.h) \
+                  $(B)/sum/test/%.sum
+	@mkdir -p $(@D)
+	$(call test_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+$(B)/check/%: $(B)/testobj/%.o exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
               $(B)/sum/check/%.sum $$(call tsan_of,same,$$*,$(B)/check/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,exercises/$*.c,$*)
-$(B)/sol/%: tests/%.c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
+$(B)/sol/%: $(B)/testobj/%.o solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
             $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,solutions/$*.c,$*)
-$(B)/mut/%: $$(call mut_src,$$*) tests/$$(call mut_ex,$$*).c $(B)/san/lib.a \
+$(B)/mut/%: $$(call mut_src,$$*) $(B)/testobj/$$(call mut_ex,$$*).o $(B)/san/lib.a \
             $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,$(call mut_src,$*),$(call mut_ex,$*))

@@ -181,6 +181,9 @@ def check_mutants(settings):
                "(a student distribution, made by `make dist`)")
     if not muts:
         return
+    # Their tests first, one object per exercise, shared by its mutants.
+    objs = sorted({f"build/testobj/{m.split('/')[0]}/{m.split('/')[-1].split('--')[0]}.o" for m in muts})
+    grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
     for m in muts:
         wanted = must_fail(mutant_file(m))

@@ -11,6 +11,7 @@ MPICC ?= mpicc
 $(B)/check/08-mpi/%: CC := $(MPICC)
 $(B)/sol/08-mpi/%: CC := $(MPICC)
 $(B)/mut/08-mpi/%: CC := $(MPICC)
+$(B)/testobj/08-mpi/%: CC := $(MPICC)
 
 MPI_HARNESS := grader/mpi/harness.c grader/mpi/harness.h grader/mpi_trace.h
 
