@@ -90,7 +90,7 @@ check:
 	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)"
 
 test:
-	@$(PYTHON) tools/maintainer_test.py
+	@$(PYTHON) tools/maintainer_test.py $(if $(CH),--chapter $(CH)) $(if $(STAGE),--stage $(STAGE))
 
 book: $(B)/book.html $(B)/book.pdf
 	@echo "book: $(B)/book.html and $(B)/book.pdf"

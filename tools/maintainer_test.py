@@ -18,8 +18,8 @@ It proves, from the sources as committed:
       work; the students' CI workflow and the instructors' guide are there.
 Private tests (tests/NN-slug/hidden/) count in (a) and (b) like the others.
 It ends with one line: "N passed, N failed".  While writing a chapter,
-`python3 tools/maintainer_test.py --chapter NN` runs that chapter's share;
-`--stage k` (or `--stage a,b`) runs only the stages named.
+`make test CH=NN` (`--chapter NN`) runs that chapter's share;
+`make test STAGE=k` (`--stage k`, or `a,b`) runs only the stages named.
 """
 
 import json
