@@ -78,6 +78,7 @@ help:
 	@echo "  make showdown              every model on every workload, here, with a verdict (chapter 6)"
 	@echo "  make demos                 build every demo program under chapters/"
 	@echo "  make test                  the maintainers' suite (what CI runs)"
+	@echo "  make test CH=NN STAGE=a,m    ... one chapter's share, some stages"
 	@echo "  make dist                  the student distribution (no solutions): build/dist/"
 	@echo "  make gradescope            the Gradescope autograder bundle: build/gradescope.zip"
 	@echo "  make fairness              measure the speedup judge's false fails (minutes)"
