@@ -245,8 +245,8 @@ def read_report(json_path, xml_path):
 
 
 def clean(msg):
-    # "test.c:42: message" -> "message"
-    return re.sub(r"^\S+\.c:\d+: ", "", msg.strip()).replace("\n", " ")
+    # "test.c:42: message" (or a test header's "procs.h:36: ") -> "message"
+    return re.sub(r"^\S+\.[ch]:\d+: ", "", msg.strip()).replace("\n", " ")
 
 
 def explain(status, message):
