@@ -4,6 +4,8 @@
 #include "io.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 // [snippet read_full]
@@ -38,4 +40,22 @@ ssize_t write_full(int fd, const void *buf, size_t n)
         done += (size_t)w;
     }
     return (ssize_t)done;
+}
+
+long proc_field(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    long v = -1;
+    size_t k = key ? strlen(key) + 1 : 0; /* the key and its colon */
+    while (f && fgets(line, sizeof line, f)) {
+        if (key && (strncmp(line, key, k - 1) != 0 || line[k - 1] != ':'))
+            continue;
+        if (sscanf(line + k, " %ld", &v) != 1)
+            v = -1;
+        break;
+    }
+    if (f)
+        fclose(f);
+    return v;
 }

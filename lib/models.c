@@ -631,15 +631,8 @@ struct cell_job {
 
 static double anon_mb_now(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "RssAnon: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb / 1024.0;
+    long kb = proc_field("/proc/self/status", "RssAnon");
+    return kb > 0 ? kb / 1024.0 : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -747,26 +740,9 @@ struct cell model_io_cell(enum model m, double delay_ms, int conns, int per_conn
 
 /* ---- will it fit? --------------------------------------------------------- */
 
-static long read_long(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    char line[256];
-    long v = -1;
-    size_t klen = key ? strlen(key) : 0;
-    while (f && fgets(line, sizeof line, f))
-        if (!key || strncmp(line, key, klen) == 0) {
-            if (sscanf(line + klen, " %ld", &v) != 1)
-                v = -1;
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
 double available_mb(void)
 {
-    long kb = read_long("/proc/meminfo", "MemAvailable:");
+    long kb = proc_field("/proc/meminfo", "MemAvailable");
     return kb > 0 ? kb / 1024.0 : 0;
 }
 
@@ -788,8 +764,8 @@ double cores_free(int workers)
 /* Threads and processes the kernel will still create for us. */
 static long task_room(void)
 {
-    long max = read_long("/proc/sys/kernel/threads-max", NULL);
-    long pids = read_long("/proc/sys/kernel/pid_max", NULL);
+    long max = proc_field("/proc/sys/kernel/threads-max", NULL);
+    long pids = proc_field("/proc/sys/kernel/pid_max", NULL);
     if (pids > 0 && (max < 0 || pids < max))
         max = pids;
     long running = 0, total = 0;
@@ -799,8 +775,8 @@ static long task_room(void)
     if (f)
         fclose(f);
     long room = max > 0 ? max - total : 1L << 30;
-    long cg_max = read_long("/sys/fs/cgroup/pids.max", NULL); /* "max": -1 */
-    long cg_now = read_long("/sys/fs/cgroup/pids.current", NULL);
+    long cg_max = proc_field("/sys/fs/cgroup/pids.max", NULL); /* "max": -1 */
+    long cg_now = proc_field("/sys/fs/cgroup/pids.current", NULL);
     if (cg_max > 0 && cg_now >= 0 && cg_max - cg_now < room)
         room = cg_max - cg_now;
     struct rlimit r;

@@ -4,6 +4,7 @@
  * spent creating threads and the memory they hold while they wait.
  * Output: plots/03-threads/many_threads.dat; QUICK=1 runs a small version. */
 #define _GNU_SOURCE
+#include "io.h"
 #include "net.h"
 #include "slow_server.h"
 #include "timing.h"
@@ -17,26 +18,10 @@
 static int port;
 static _Atomic int failed;
 
-static long proc_kib(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    char line[256];
-    long v = -1;
-    size_t k = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, key, k) == 0 && line[k] == ':') {
-            v = atol(line + k + 1);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
 static long kernel_kib(void)
 {
-    return proc_kib("/proc/meminfo", "KernelStack") +
-           proc_kib("/proc/meminfo", "PageTables");
+    return proc_field("/proc/meminfo", "KernelStack") +
+           proc_field("/proc/meminfo", "PageTables");
 }
 
 // [snippet per_request]
@@ -59,14 +44,14 @@ static struct row batch(int n)
     struct row r = { 0 };
     pthread_t *tid = calloc((size_t)n, sizeof *tid);
     char *started = calloc((size_t)n, 1);
-    long rss0 = proc_kib("/proc/self/status", "VmRSS"), k0 = kernel_kib();
+    long rss0 = proc_field("/proc/self/status", "VmRSS"), k0 = kernel_kib();
     atomic_store(&failed, 0);
     double t0 = now_s();
     for (int i = 0; i < n; i++)
         started[i] = pthread_create(&tid[i], NULL, one_request, NULL) == 0;
     r.create_s = now_s() - t0;
     /* every thread exists now, and most are waiting for their reply */
-    r.rss_mib = (proc_kib("/proc/self/status", "VmRSS") - rss0) / 1024.0;
+    r.rss_mib = (proc_field("/proc/self/status", "VmRSS") - rss0) / 1024.0;
     r.kernel_mib = (kernel_kib() - k0) / 1024.0;
     for (int i = 0; i < n; i++) {
         if (started[i])

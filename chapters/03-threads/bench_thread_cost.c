@@ -4,6 +4,7 @@
  * kernel's stacks and page tables for them).
  * Output: plots/03-threads/thread_cost.dat; QUICK=1 runs a small version. */
 #define _GNU_SOURCE
+#include "io.h"
 #include "timing.h"
 
 #include <pthread.h>
@@ -13,23 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* "Key:   1234 kB" from a /proc file, in KiB; -1 when missing. */
-static long proc_kib(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    char line[256];
-    long v = -1;
-    size_t k = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, key, k) == 0 && line[k] == ':') {
-            v = atol(line + k + 1);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
 struct snapshot {
     long virt, rss, kstack, ptables;
 };
@@ -37,10 +21,10 @@ struct snapshot {
 static struct snapshot snap(void)
 {
     return (struct snapshot){
-        proc_kib("/proc/self/status", "VmSize"),
-        proc_kib("/proc/self/status", "VmRSS"),
-        proc_kib("/proc/meminfo", "KernelStack"),
-        proc_kib("/proc/meminfo", "PageTables"),
+        proc_field("/proc/self/status", "VmSize"),
+        proc_field("/proc/self/status", "VmRSS"),
+        proc_field("/proc/meminfo", "KernelStack"),
+        proc_field("/proc/meminfo", "PageTables"),
     };
 }
 
@@ -130,7 +114,7 @@ static long private_kib(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-    return proc_kib(path, "Private_Clean") + proc_kib(path, "Private_Dirty");
+    return proc_field(path, "Private_Clean") + proc_field(path, "Private_Dirty");
 }
 
 static void processes_row(int n, double create_us)
@@ -157,7 +141,7 @@ static void processes_row(int n, double create_us)
     for (int i = 0; i < n; i++) {
         priv += private_kib(pid[i]);
         snprintf(path, sizeof path, "/proc/%d/status", (int)pid[i]);
-        virt += proc_kib(path, "VmSize"); /* a copy of ours, shared until written */
+        virt += proc_field(path, "VmSize"); /* a copy of ours, shared until written */
     }
     a.virt = 0; /* the children's address spaces are theirs, not ours */
     b.virt = virt;

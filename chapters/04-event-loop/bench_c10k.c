@@ -16,6 +16,7 @@
  * reason printed.  Output: plots/04-event-loop/c10k.dat. */
 #define _GNU_SOURCE
 #include "evloop.h"
+#include "io.h"
 #include "net.h"
 #include "slow_server.h"
 #include "timing.h"
@@ -179,15 +180,8 @@ struct result {
 
 static double vm_peak_mb(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmPeak: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb / 1024.0;
+    long kb = proc_field("/proc/self/status", "VmPeak");
+    return kb > 0 ? kb / 1024.0 : 0;
 }
 
 static struct result measure(void (*client)(void), int n)
