@@ -160,6 +160,12 @@ def mutants():
     return found
 
 
+def exercise_of(mutant):
+    """02-processes/mutants/pool--one-at-a-time -> 02-processes/pool"""
+    chapter, _, name = mutant.split("/")
+    return f"{chapter}/{name.split('--')[0]}"
+
+
 def mutant_file(m):
     """tests/<m>.c, or tests/<m>.patch for a mutant kept as a patch."""
     c = os.path.join(ROOT, "tests", m + ".c")
@@ -182,7 +188,7 @@ def check_mutants(settings):
     if not muts:
         return
     # Their tests first, one object per exercise, shared by its mutants.
-    objs = sorted({f"build/testobj/{m.split('/')[0]}/{m.split('/')[-1].split('--')[0]}.o" for m in muts})
+    objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
     for m in muts:
