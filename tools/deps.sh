@@ -17,6 +17,7 @@ packages=(
   inotify-tools           # make watch
   zip                     # make gradescope
   patch                   # mutants kept as patches to the solutions (make test)
+  liburing-dev            # the io_uring chapter (liburing 2.3 on Debian 12)
 )
 
 missing=()
