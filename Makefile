@@ -27,7 +27,8 @@ PYTHON := python3
 NPROC  := $(shell nproc 2>/dev/null || echo 2)
 
 COMMON      := -std=gnu11 -g -Wall -Wextra -pthread -Ilib
-DEMO_CFLAGS := $(COMMON) -O2 -Werror
+# Demos, lib/ and tools/ are ISO C: -Wpedantic flags GNU extensions.
+DEMO_CFLAGS := $(COMMON) -O2 -Wpedantic -Werror
 # Tests run under AddressSanitizer and UBSan; the first UB aborts the run.
 # (object-size is left to ASan, whose reports name the overflow.)
 TEST_CFLAGS := $(COMMON) -O2 -Igrader -fno-omit-frame-pointer \
@@ -160,10 +161,13 @@ $(B)/bin/%: tools/%.c $(B)/rel/lib.a
 # object is renamed into place: the grader runs one make per exercise, and
 # two of them may build it at once.)
 test_cc   = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"'
-test_link = $(test_cc) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
-tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
+test_link = $(test_cc) $(SOL_CFLAGS) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+tsan_link = $(CC) $(TSAN_CFLAGS) $(SOL_CFLAGS) -Iexercises/$(dir $2) \
             tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
 
+# The solutions are held to the demos' standard (learners' code is not):
+# these flags reach only the solution's own source, compiled in the link.
+$(B)/sol/%: SOL_CFLAGS := -Wpedantic -Werror
 $(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum
 	@mkdir -p $(@D)
 	$(call tsan_link,exercises/$*.c,$*)

@@ -116,15 +116,16 @@ static int epoll_update(struct el_loop *loop, int fd, unsigned old,
     ev.events = (new & EL_READ ? EPOLLIN : 0) | (new & EL_WRITE ? EPOLLOUT : 0);
     if (!new)
         return old ? epoll_ctl(loop->ep, EPOLL_CTL_DEL, fd, NULL) : 0;
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (epoll_ctl(loop->ep, op, fd, &ev) == 0)
-        return 0;
-    /* The fd was closed without el_unwatch() (epoll forgot it) and its
-     * number reused, or the opposite: retry with the other operation. */
-    if (errno == ENOENT || errno == EEXIST)
-        return epoll_ctl(loop->ep, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-                         fd, &ev);
-    return -1;
+    /* No retry with the other operation when this fails.  ENOENT from
+     * MOD means the fd was closed without el_unwatch() and its number
+     * reused.  Re-adding would hide a worse bug: epoll keys a
+     * registration on the number *and* the open file, and drops it only
+     * when every descriptor of that file is closed (epoll(7), "Will
+     * closing a file descriptor...").  After a dup() or a fork() the old
+     * socket stays registered under this number, keeps being reported
+     * to the new watcher, and no epoll_ctl() on the number can reach it.
+     * Hence the rule: unwatch before close. */
+    return epoll_ctl(loop->ep, old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
 }
 // [end epoll_update]
 
@@ -389,9 +390,11 @@ int el_notify_init(struct el_loop *loop, struct el_notify *n, el_notify_fn *fn,
 void el_notify_send(struct el_notify *n)
 {
     uint64_t one = 1;
+    int saved = errno; /* a signal handler must leave errno as it found it */
     /* Only fails (EAGAIN) if the counter is about to overflow, and then
      * the loop has a wake-up pending anyway. */
     (void)!write(n->fd, &one, sizeof one);
+    errno = saved;
 }
 // [end notify]
 

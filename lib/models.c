@@ -474,15 +474,18 @@ static void on_conn(struct el_loop *loop, int fd, unsigned events, void *data)
         int err = 0;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof err });
         if (err || send_line(s) != 0)
-            return loop_close(loop, s);
-        el_set_events(loop, fd, EL_READ);
+            loop_close(loop, s);
+        else
+            el_set_events(loop, fd, EL_READ);
         return;
     }
     ssize_t r = read(fd, s->reply + s->got, sizeof s->reply - (size_t)s->got);
     if (r < 0 && (errno == EAGAIN || errno == EINTR))
         return; /* not yet */
-    if (r <= 0)
-        return loop_close(loop, s);
+    if (r <= 0) {
+        loop_close(loop, s);
+        return;
+    }
     s->got += (int)r;
     if (!memchr(s->reply, '\n', (size_t)s->got) && s->got < (int)sizeof s->reply)
         return; /* half a reply: wait for the rest */

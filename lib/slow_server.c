@@ -44,6 +44,7 @@ struct reply {
 
 struct server {
     int ep, lfd, tfd;
+    int paused;          /* listener unwatched: out of descriptors */
     struct timespec delay;
     struct conn **conns; /* indexed by fd */
     size_t nconns;
@@ -68,20 +69,24 @@ static struct conn *conn_of(struct server *s, int fd)
     return s->conns[fd];
 }
 
-static void conn_close(struct server *s, int fd)
-{
-    struct conn *c = s->conns[fd];
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
-    close(fd);
-    c->gen++;
-    c->open = c->eof = c->pending = 0;
-    c->inlen = c->outlen = 0;
-}
-
 static void watch(struct server *s, int fd, int op, unsigned events)
 {
     struct epoll_event ev = { .events = events, .data.fd = fd };
     epoll_ctl(s->ep, op, fd, &ev);
+}
+
+static void conn_close(struct server *s, int fd)
+{
+    struct conn *c = s->conns[fd];
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL); /* before close: see evloop.c */
+    close(fd);
+    c->gen++;
+    c->open = c->eof = c->pending = 0;
+    c->inlen = c->outlen = 0;
+    if (s->paused) { /* a descriptor is free: accept again */
+        s->paused = 0;
+        watch(s, s->lfd, EPOLL_CTL_ADD, EPOLLIN);
+    }
 }
 
 /* Send what we can; keep the rest and ask for EPOLLOUT (backpressure). */
@@ -227,8 +232,16 @@ static void accept_all(struct server *s)
 {
     for (;;) {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            /* Out of descriptors: the connection stays queued and the
+             * level-triggered listener stays readable, so watching it
+             * would spin.  Stop until conn_close() frees one. */
+            epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+            s->paused = 1;
+            return;
+        }
         if (fd < 0)
-            return; /* EAGAIN: drained; EMFILE: try again on the next event */
+            return; /* EAGAIN: drained; anything else: on the next event */
         struct conn *c = conn_of(s, fd);
         if (!c) {
             close(fd);

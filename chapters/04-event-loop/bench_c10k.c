@@ -79,14 +79,19 @@ static void on_request(struct el_loop *loop, int fd, unsigned events, void *data
     (void)events;
     switch (r->state) {
     case CONNECTING: /* writable: the connection is set up, or failed */
-        if (connect_error(fd))
-            return finish(loop, r, 0);
+        if (connect_error(fd)) {
+            finish(loop, r, 0);
+            return;
+        }
         r->state = SENDING; /* a fresh socket has room for a short line: */
         /* fall through */
     case SENDING: {
         ssize_t n = send(fd, r->line + r->sent, r->len - r->sent, MSG_NOSIGNAL);
-        if (n < 0)
-            return errno == EAGAIN ? (void)0 : finish(loop, r, 0);
+        if (n < 0) {
+            if (errno != EAGAIN)
+                finish(loop, r, 0);
+            return;
+        }
         r->sent += (unsigned short)n;
         if (r->sent < r->len)
             return; /* a partial write: wait until writable again */
@@ -98,14 +103,15 @@ static void on_request(struct el_loop *loop, int fd, unsigned events, void *data
         ssize_t n = read(fd, r->reply + r->got, sizeof r->reply - r->got);
         if (n < 0 && errno == EAGAIN)
             return;
-        if (n <= 0)
-            return finish(loop, r, 0);
+        if (n <= 0) {
+            finish(loop, r, 0);
+            return;
+        }
         r->got += (unsigned short)n;
         if (memchr(r->reply, '\n', r->got)) /* the whole reply is in */
-            return finish(loop, r, r->got == r->len &&
-                                       memcmp(r->reply, r->line, r->len) == 0);
-        if (r->got == sizeof r->reply)
-            return finish(loop, r, 0);
+            finish(loop, r, r->got == r->len && memcmp(r->reply, r->line, r->len) == 0);
+        else if (r->got == sizeof r->reply)
+            finish(loop, r, 0); /* too long to be our echo */
         return;
     }
     }

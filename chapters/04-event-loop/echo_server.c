@@ -43,11 +43,15 @@ static struct {
     long reads, writes, short_writes, would_block, pauses;
 } stats;
 
+static int listen_fd = -1; /* paused (watched for nothing) while out of fds */
+
 static void conn_close(struct el_loop *loop, struct conn *c)
 {
     el_unwatch(loop, c->fd); /* unwatch first, then close */
     close(c->fd);
     free(c);
+    if (el_events(loop, listen_fd) == 0) /* a descriptor is free again */
+        el_set_events(loop, listen_fd, EL_READ);
 }
 
 // [snippet on_client]
@@ -107,8 +111,16 @@ static void on_accept(struct el_loop *loop, int lfd, unsigned events, void *data
     (void)events, (void)data;
     for (;;) { /* take every pending connection: there may be several */
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            /* Out of descriptors.  The connection stays queued, so the
+             * level-triggered listener stays readable and the loop would
+             * spin at full CPU: stop watching it until conn_close()
+             * frees a descriptor. */
+            el_set_events(loop, lfd, 0);
+            return;
+        }
         if (fd < 0)
-            return; /* EAGAIN: none left (EMFILE: try again next turn) */
+            return; /* EAGAIN: none left; anything else: next turn */
         /* A small send buffer makes partial writes show up in a short
          * demo; real servers leave the kernel's (several MB) alone. */
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ 32 * 1024 }, sizeof(int));
@@ -197,7 +209,7 @@ static void stop_loop(struct el_loop *loop, struct el_notify *n, void *data)
 int main(void)
 {
     int port = 0;
-    int lfd = tcp_listen_loopback(&port);
+    int lfd = listen_fd = tcp_listen_loopback(&port);
     struct el_loop *loop = el_loop_new();
     struct el_notify done;
     if (lfd < 0 || !loop || set_nonblocking(lfd) != 0 ||

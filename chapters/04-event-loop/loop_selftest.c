@@ -9,7 +9,8 @@
  *     descriptors;
  *   - a hang-up on a paused watcher does not make the loop spin;
  *   - a descriptor closed without el_unwatch(), whose number is reused,
- *     can be watched again;
+ *     is refused (ENOENT) until it is unwatched: the rule is unwatch
+ *     before close, and a dup() shows why (see ghost());
  *   - a notifier rung 10,001 times from another thread wakes the loop;
  *   - an idle loop burns no CPU;
  *   - a stop requested before el_run() is kept. */
@@ -17,6 +18,7 @@
 #include "evloop.h"
 #include "timing.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -202,6 +204,8 @@ static void watchers(void)
     close(old[0]); /* no el_unwatch(): epoll forgets it, the table does not */
     pair(new);
     CHECK(new[0] == old[0]);
+    CHECK(el_watch(loop, new[0], EL_READ, unwatch_both, NULL) == -1 && errno == ENOENT);
+    el_unwatch(loop, new[0]); /* clears the stale entry */
     fd_a = fd_b = new[0];
     CHECK(el_watch(loop, new[0], EL_READ, unwatch_both, NULL) == 0);
     CHECK(write(new[1], "x", 1) == 1);
@@ -212,7 +216,49 @@ static void watchers(void)
     close(new[0]);
     close(new[1]);
     el_loop_free(loop);
-    printf("watchers: one call per batch, paused hang-ups stay quiet, reused numbers work\n");
+    printf("watchers: one call per batch, paused hang-ups stay quiet, a number "
+           "closed without unwatch is refused\n");
+}
+
+/* Why the rule is "unwatch before close", not "re-add after": epoll keys
+ * a registration on the number and the open file, and forgets it only when
+ * every descriptor of that file is closed.  Here a dup() (a fork() child
+ * would do the same) keeps the old socket alive, and its events arrive
+ * under the reused number, on the new socket's watcher, which finds
+ * nothing to read. */
+static void count_call(struct el_loop *loop, int fd, unsigned events, void *data)
+{
+    (void)loop, (void)fd, (void)events, (void)data;
+    calls++;
+}
+
+static void ghost(void)
+{
+    struct el_loop *loop = el_loop_new();
+    int old[2], new[2];
+    char byte;
+    pair(old);
+    int keep = dup(old[0]);
+    el_watch(loop, old[0], EL_READ, count_call, NULL);
+    close(old[0]); /* no el_unwatch(), and `keep` still refers to the socket */
+    pair(new);
+    CHECK(new[0] == old[0]);
+    el_unwatch(loop, new[0]); /* EPOLL_CTL_DEL on the number misses the old socket */
+    CHECK(el_watch(loop, new[0], EL_READ, count_call, NULL) == 0);
+    CHECK(write(old[1], "x", 1) == 1); /* only the *old* socket is readable */
+    calls = 0;
+    CHECK(el_run_once(loop, 0) == 1 && calls == 1);
+    CHECK(read(new[0], &byte, 1) == -1 && errno == EAGAIN);
+    close(keep); /* the last descriptor of the old socket: epoll forgets it */
+    calls = 0;
+    CHECK(el_run_once(loop, 0) == 0 && calls == 0);
+    el_unwatch(loop, new[0]);
+    close(new[0]);
+    close(new[1]);
+    close(old[1]);
+    el_loop_free(loop);
+    printf("ghost: after a dup(), a socket closed without unwatch is still "
+           "reported, under the number's new owner\n");
 }
 
 /* ---- a notifier rung from another thread ------------------------------ */
@@ -296,6 +342,7 @@ int main(void)
     repeating();
     no_starvation();
     watchers();
+    ghost();
     notifier();
     idle();
     printf("lib/evloop keeps its promises\n");

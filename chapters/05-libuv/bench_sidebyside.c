@@ -106,8 +106,10 @@ static void ev_slow_io(struct el_loop *loop, int fd, unsigned events, void *data
         ssize_t n = send(fd, r->line + r->sent, (size_t)(r->len - r->sent), MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN)
             return;
-        if (n < 0)
-            return ev_done(loop, r, 0);
+        if (n < 0) {
+            ev_done(loop, r, 0);
+            return;
+        }
         r->sent += (int)n;
         if (r->sent == r->len)
             el_set_events(loop, fd, EL_READ);
@@ -116,8 +118,10 @@ static void ev_slow_io(struct el_loop *loop, int fd, unsigned events, void *data
     ssize_t n = read(fd, r->reply + r->got, sizeof r->reply - (size_t)r->got);
     if (n < 0 && errno == EAGAIN)
         return;
-    if (n <= 0)
-        return ev_done(loop, r, 0);
+    if (n <= 0) {
+        ev_done(loop, r, 0);
+        return;
+    }
     r->got += (int)n;
     if (memchr(r->reply, '\n', (size_t)r->got) || r->got == (int)sizeof r->reply)
         ev_done(loop, r, reply_ok(r));

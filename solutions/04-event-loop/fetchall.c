@@ -65,14 +65,19 @@ static void on_ready(struct el_loop *loop, int fd, unsigned events, void *data)
     if (r->state == CONNECTING) {
         int err = 0;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof err });
-        if (err)
-            return finish(b, r, 0);
+        if (err) {
+            finish(b, r, 0);
+            return;
+        }
         r->state = SENDING;
     }
     if (r->state == SENDING) {
         ssize_t n = send(fd, r->line + r->sent, r->len - r->sent, MSG_NOSIGNAL);
-        if (n < 0)
-            return errno == EAGAIN || errno == EINTR ? (void)0 : finish(b, r, 0);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                finish(b, r, 0);
+            return;
+        }
         r->sent += (size_t)n;
         if (r->sent == r->len) {
             r->state = RECEIVING;
@@ -83,17 +88,19 @@ static void on_ready(struct el_loop *loop, int fd, unsigned events, void *data)
     ssize_t n = read(fd, r->reply + r->got, FETCH_REPLY_MAX - 1 - r->got);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    if (n <= 0)
-        return finish(b, r, 0);
+    if (n <= 0) {
+        finish(b, r, 0);
+        return;
+    }
     r->got += (size_t)n;
     r->reply[r->got] = '\0';
     char *nl = memchr(r->reply, '\n', r->got);
     if (nl) {
         *nl = '\0';
-        return finish(b, r, 1);
+        finish(b, r, 1);
+    } else if (r->got == FETCH_REPLY_MAX - 1) { /* longer than promised: keep what fits */
+        finish(b, r, 1);
     }
-    if (r->got == FETCH_REPLY_MAX - 1) /* longer than promised: keep what fits */
-        return finish(b, r, 1);
 }
 
 static int open_request(struct batch *b, struct request *r)

@@ -108,13 +108,19 @@ static void on_client(struct el_loop *loop, int fd, unsigned events, void *data)
 {
     struct client *c = data;
     (void)fd;
-    if ((events & EL_READ) && take_input(c) != 0)
-        return drop(loop, c);
-    if (flush(c) != 0)
-        return drop(loop, c);
+    if ((events & EL_READ) && take_input(c) != 0) {
+        drop(loop, c);
+        return;
+    }
+    if (flush(c) != 0) {
+        drop(loop, c);
+        return;
+    }
     size_t pending = c->len - c->head;
-    if (c->eof && !pending)
-        return drop(loop, c);
+    if (c->eof && !pending) {
+        drop(loop, c);
+        return;
+    }
     unsigned want = (!c->eof && pending < LINE_BACKLOG ? EL_READ : 0) |
                     (pending ? EL_WRITE : 0);
     if (want != el_events(loop, c->fd))

@@ -138,21 +138,27 @@ static void on_slow(struct el_loop *loop, int fd, unsigned events, void *data)
     if (el_events(loop, fd) == EL_WRITE) { /* connected, or failed */
         int err = 0;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof err });
-        if (err || send_next(s) != 0)
-            return finish(loop, s);
+        if (err || send_next(s) != 0) {
+            finish(loop, s);
+            return;
+        }
         el_set_events(loop, fd, EL_READ);
         return;
     }
     ssize_t r = read(fd, s->reply + s->got, (size_t)(LINE - s->got));
     if (r < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    if (r <= 0)
-        return finish(loop, s);
+    if (r <= 0) {
+        finish(loop, s);
+        return;
+    }
     s->got += (int)r;
     if (!memchr(s->reply, '\n', (size_t)s->got) && s->got < LINE)
         return; /* half a line so far */
-    if (s->got != s->len || memcmp(s->reply, s->line, (size_t)s->len) != 0)
-        return finish(loop, s);
+    if (s->got != s->len || memcmp(s->reply, s->line, (size_t)s->len) != 0) {
+        finish(loop, s);
+        return;
+    }
     if (++s->k == requests || send_next(s) != 0)
         finish(loop, s);
 }
