@@ -13,6 +13,7 @@
  * shutdown, through a uv_signal_t. */
 #include "timing.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ struct echo_write {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)h;
-    *buf = uv_buf_init(malloc(suggested), (unsigned)suggested);
+    char *base = malloc(suggested); /* NULL: a length of 0 makes libuv
+                                       report UV_ENOBUFS to the read callback */
+    *buf = uv_buf_init(base, base ? (unsigned)suggested : 0);
 }
 
 static void on_echoed(uv_write_t *req, int status)
@@ -104,6 +107,13 @@ struct client {
 
 static int clients_left, clients_ok;
 
+static void client_done(struct client *c)
+{
+    close_one((uv_handle_t *)&c->tcp, NULL);
+    if (--clients_left == 0)
+        shut_down(c->tcp.loop); /* the listener is all that is left */
+}
+
 static void on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *c = (struct client *)s;
@@ -114,9 +124,7 @@ static void on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     free(buf->base);
     if (n < 0 || c->got == c->len) {
         clients_ok += c->got == c->len && memcmp(c->echo, c->text, c->len) == 0;
-        close_one((uv_handle_t *)s, NULL);
-        if (--clients_left == 0)
-            shut_down(s->loop); /* the listener is all that is left */
+        client_done(c);
     }
 }
 
@@ -128,9 +136,10 @@ static void on_client_wrote(uv_write_t *req, int status)
 static void on_connected(uv_connect_t *req, int status)
 {
     struct client *c = req->data;
-    if (status < 0) {
+    if (status < 0) { /* nothing to write to or read from: close it */
         fprintf(stderr, "connect: %s\n", uv_strerror(status));
-        c->len = 0; /* nothing to wait for */
+        client_done(c);
+        return;
     }
     uv_buf_t buf = uv_buf_init(c->text, (unsigned)c->len);
     uv_write(&c->write, (uv_stream_t *)&c->tcp, &buf, 1, on_client_wrote);
@@ -164,6 +173,10 @@ int main(int argc, char **argv)
     uv_tcp_t server;
     uv_signal_t sigint;
     struct sockaddr_in addr;
+    /* libuv writes to sockets with write(), so a write to a peer that has
+     * reset the connection raises SIGPIPE, which kills the process by
+     * default.  Ignored, the write fails with UV_EPIPE instead. */
+    signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&loop);
     uv_tcp_init(&loop, &server);
     server.data = NULL;

@@ -5,8 +5,10 @@
  * `await` hides in Python.  Each request runs on libuv's thread pool,
  * because Linux has no readiness notification for regular files.
  *
- * Part 2 is uv_async_t, the one libuv call that is safe from any thread.
- * A worker thread counts primes and rings the loop after every block;
+ * Part 2 is uv_async_t: uv_async_send() is the one libuv call on a loop
+ * or a handle that is safe from any thread (uv_mutex_*, uv_thread_* and
+ * uv_hrtime() are thread-safe too, but touch no loop).  A worker thread
+ * counts primes and rings the loop after every block;
  * rings that arrive while the loop is busy merge into one callback, so
  * the count itself travels in an atomic variable, not in the ring. */
 #include "primes.h"
@@ -99,7 +101,7 @@ static void worker(void *arg)
         count_primes((uint64_t)lo, (uint64_t)(lo + block));
         atomic_store(&p->done, lo + block);
         p->rings++;
-        uv_async_send(&p->bell); /* the only call that is safe from here */
+        uv_async_send(&p->bell); /* the only handle call safe from here */
     }
     atomic_store(&p->finished, 1);
     uv_async_send(&p->bell);
@@ -109,8 +111,11 @@ static void on_bell(uv_async_t *bell) /* on the loop's thread */
 {
     struct progress *p = bell->data;
     p->calls++;
+    /* Not uv_close() here: the worker may not have made its last
+     * uv_async_send() yet, and a send to a closed handle is a bug.
+     * Stop the loop; main() joins the worker first, then closes. */
     if (atomic_load(&p->finished))
-        uv_close((uv_handle_t *)bell, NULL); /* an open async keeps the loop alive */
+        uv_stop(bell->loop);
 }
 // [end async]
 
@@ -133,8 +138,10 @@ int main(void)
     uv_thread_t t;
     double t0 = now_s();
     uv_thread_create(&t, worker, &p);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_thread_join(&t);
+    uv_run(&loop, UV_RUN_DEFAULT); /* until on_bell() sees `finished` */
+    uv_thread_join(&t);             /* no send can come after this */
+    uv_close((uv_handle_t *)&p.bell, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);  /* the close completes */
     printf("  the worker rang %ld times in %.0f ms; the loop was called %ld times "
            "(rings merge while the loop is busy or asleep)\n",
            p.rings + 1, (now_s() - t0) * 1e3, p.calls);
