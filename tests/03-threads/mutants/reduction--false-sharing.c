@@ -1,4 +1,4 @@
-/* Mutant of exercise 3.2: the race is fixed (the totals are added after
+/* Mutant of exercise 3.3: the race is fixed (the totals are added after
  * the joins), the false sharing is not: every addition goes to the
  * thread's slot in an array whose slots share a cache line.  Correct and
  * race-free, and no faster on two cores than on one.

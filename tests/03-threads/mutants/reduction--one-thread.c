@@ -1,4 +1,4 @@
-/* Mutant of exercise 3.2: correct and race-free because only one thread
+/* Mutant of exercise 3.3: correct and race-free because only one thread
  * does any work; the others are created and joined for show.
  * must fail: speedup/faster_on_every_core */
 #include "reduction.h"

@@ -1,4 +1,4 @@
-/* Mutant of exercise 3.2: the false sharing is fixed (a local sum per
+/* Mutant of exercise 3.3: the false sharing is fixed (a local sum per
  * thread), the race is not: each thread adds its sum into one shared
  * total without a lock.  With a handful of additions the answer is
  * almost always right, so only the race check can tell.

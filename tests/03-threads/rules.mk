@@ -1,0 +1,13 @@
+# tests/03-threads/rules.mk: building chapter 3's exercises.
+#
+# Exercise 3.6 (transfer) reports a deadlock with the cycle of threads and
+# accounts that caused it.  Its test binaries are linked with --wrap for
+# the mutex calls, so that every pthread_mutex_lock() in the learner's
+# object (and the test's) goes through the test's __wrap_ functions,
+# which keep a wait-for table.  Only this exercise's binaries get it:
+# the tests of every other exercise would not link (they define no
+# __wrap_ functions).
+TRANSFER_WRAP := -Wl,--wrap=pthread_mutex_lock,--wrap=pthread_mutex_trylock,--wrap=pthread_mutex_unlock
+$(B)/check/03-threads/transfer: TEST_LDLIBS += $(TRANSFER_WRAP)
+$(B)/sol/03-threads/transfer: TEST_LDLIBS += $(TRANSFER_WRAP)
+$(B)/mut/03-threads/mutants/transfer--%: TEST_LDLIBS += $(TRANSFER_WRAP)
