@@ -94,22 +94,29 @@ int main(void)
             alive--; /* it found no task left */
             continue;
         }
-        int t = atomic_load(&b->running[k]); /* what it was doing */
-        printf("task %d failed: worker %d %s %d; starting a new worker\n", t,
+        /* What it was doing: -1 if it died between taking a task and
+         * noting it (a kill -9 can land there); the tally below still
+         * finds that task, because its done flag never gets set. */
+        int t = atomic_load(&b->running[k]);
+        printf("worker %d %s %d while running task %d; starting a new worker\n",
                (int)pid, WIFSIGNALED(status) ? "was killed by signal"
                                              : "exited with status",
-               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), t);
         pids[k] = start(b, k); /* the pool carries on */
     }
     // [end supervise]
+    // [snippet tally]
     long total = 0;
     int failed = 0;
-    for (int t = 0; t < TASKS; t++) {
-        if (atomic_load(&b->done[t]))
+    for (int t = 0; t < TASKS; t++) { /* done[], not running[], is the record */
+        if (atomic_load(&b->done[t])) {
             total += b->result[t];
-        else
+        } else {
+            printf("task %d has no result\n", t);
             failed++;
+        }
     }
+    // [end tally]
     printf("%d tasks: %d failed, the others found %ld primes\n", TASKS, failed,
            total);
     munmap(b, sizeof *b);

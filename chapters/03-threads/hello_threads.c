@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 // [snippet args]
 struct job {
@@ -43,30 +44,35 @@ int main(void)
     enum { THREADS = 4 };
     pthread_t tid[THREADS];
     struct job jobs[THREADS]; /* one per thread: nothing shared */
-    for (int i = 0; i < THREADS; i++) {
+    int started = 0;
+    for (; started < THREADS; started++) {
+        int i = started;
         jobs[i] = (struct job){ .lo = i * 250000u, .hi = (i + 1) * 250000u };
         int err = pthread_create(&tid[i], NULL, count_range, &jobs[i]);
         if (err) { /* pthread functions return the error, not -1 */
-            fprintf(stderr, "pthread_create: error %d\n", err);
-            return 1;
+            fprintf(stderr, "pthread_create: %s\n", strerror(err));
+            break; /* tid[i] was never set: join only those started */
         }
     }
     long total = 0;
-    for (int i = 0; i < THREADS; i++) {
+    for (int i = 0; i < started; i++) {
         pthread_join(tid[i], NULL); /* wait; after this, jobs[i] is final */
         printf("thread %d counted %ld primes in [%lu, %lu)\n", i,
                jobs[i].count, (unsigned long)jobs[i].lo,
                (unsigned long)jobs[i].hi);
         total += jobs[i].count;
     }
+    if (started < THREADS)
+        return 1;
     printf("%ld primes below 1,000,000\n", total);
     // [end create_join]
 
     // [snippet join_value]
     pthread_t t;
     uint64_t limit = 1000000;
-    pthread_create(&t, NULL, largest_prime_below, &limit);
     void *result;
+    if (pthread_create(&t, NULL, largest_prime_below, &limit) != 0)
+        return 1; /* t is unset: there is nothing to join */
     pthread_join(t, &result); /* receives what the thread returned */
     if (result)
         printf("largest prime below %lu: %lu\n", (unsigned long)limit,

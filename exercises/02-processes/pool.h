@@ -1,4 +1,4 @@
-/* pool.h: exercise 2.3, a pool of pre-forked worker processes.
+/* pool.h: exercise 2.4, a pool of pre-forked worker processes.
  *
  * Forking a process per task costs a fork() and a wait() every time.  A
  * pool forks its workers once, up front, and then feeds them tasks; each
@@ -30,7 +30,7 @@ int pool_submit(struct pool *p, long arg);
 
 /* Wait until task `id` has finished.  If it returned, store its result in
  * *result and return 0.  If its worker died first (a crash, a signal, a
- * call to exit()), return -1: that task failed.  The pool then replaces
+ * call to _exit()), return -1: that task failed.  The pool then replaces
  * the dead worker and every other task still runs.  Wait for each id at
  * most once; tasks may be waited for in any order. */
 int pool_wait(struct pool *p, int id, long *result);
