@@ -90,12 +90,20 @@ static inline int pp_spawn(struct pp_pool *p, int k)
         return -1;
     }
     if (pid == 0) {
-        /* Close the siblings' ends that we inherited: a copy held here
-         * would hide the end of file that tells a sibling to exit. */
-        for (int i = 0; i < p->n; i++)
-            if (i != k && p->w[i].fd >= 0)
-                close(p->w[i].fd);
-        close(sv[0]);
+        /* The child inherits every descriptor of a live server: the
+         * epoll fd, eventfds, the listener, each client socket and the
+         * siblings' ends of their pairs.  SOCK_CLOEXEC does not help, as
+         * it acts only at exec.  A copy held here would keep a client's
+         * connection open after the parent closes it (its peer never sees
+         * FIN), and hide the end of file that tells a sibling to exit.
+         * So keep stdin, stdout, stderr and our end; close the rest.
+         * Until exec, a child of a threaded process may make only
+         * async-signal-safe calls (fork(2)): read(), write() and _exit()
+         * are, close_range() is a bare system call, and counting primes
+         * takes no lock. */
+        if (sv[1] > 3)
+            close_range(3, (unsigned)sv[1] - 1, 0);
+        close_range((unsigned)sv[1] + 1, ~0u, 0);
         pp_child(sv[1]);
     }
     close(sv[1]);
