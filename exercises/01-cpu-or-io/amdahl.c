@@ -1,4 +1,4 @@
-/* Exercise 1.3: see amdahl.h for the contract, chapter 1 for the idea.
+/* Exercise 1.1: see amdahl.h for the contract, chapter 1 for the idea.
  * Check your work with: make check EX=01-cpu-or-io/amdahl */
 #include "amdahl.h"
 

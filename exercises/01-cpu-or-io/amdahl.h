@@ -1,4 +1,4 @@
-/* amdahl.h: exercise 1.3, reading speedups.
+/* amdahl.h: exercise 1.1, reading speedups.
  *
  * T1 is the time on one worker and Tn the time on n.  Speedup S = T1 / Tn
  * and efficiency E = S / n.  Amdahl's law predicts S from the serial

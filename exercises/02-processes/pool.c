@@ -1,4 +1,4 @@
-/* Exercise 2.3: see pool.h for the contract, chapter 2 for the idea.
+/* Exercise 2.4: see pool.h for the contract, chapter 2 for the idea.
  * Check your work with: make check EX=02-processes/pool */
 #include "pool.h"
 

@@ -1,4 +1,4 @@
-/* Exercise 2.1: see primes_pipes.h for the contract, chapter 2 for the idea.
+/* Exercise 2.2: see primes_pipes.h for the contract, chapter 2 for the idea.
  * Check your work with: make check EX=02-processes/primes_pipes */
 #include "primes_pipes.h"
 

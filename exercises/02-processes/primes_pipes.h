@@ -1,4 +1,4 @@
-/* primes_pipes.h: exercise 2.1, counting primes in child processes.
+/* primes_pipes.h: exercise 2.2, counting primes in child processes.
  *
  * A child process has its own copy of memory: a count it computes in a
  * variable stays in the child.  So the answer must travel back through

@@ -1,4 +1,4 @@
-/* Exercise 2.2: see primes_shared.h for the contract, chapter 2 for the idea.
+/* Exercise 2.3: see primes_shared.h for the contract, chapter 2 for the idea.
  * Check your work with: make check EX=02-processes/primes_shared */
 #include "primes_shared.h"
 

@@ -1,4 +1,4 @@
-/* primes_shared.h: exercise 2.2, shared memory and dynamic chunks.
+/* primes_shared.h: exercise 2.3, shared memory and dynamic chunks.
  *
  * Splitting [0, n) into equal slices does not split the work equally:
  * large numbers cost more divisions than small ones, so the child with

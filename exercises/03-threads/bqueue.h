@@ -1,4 +1,4 @@
-/* bqueue.h: exercise 3.3, a bounded blocking queue.
+/* bqueue.h: exercise 3.4, a bounded blocking queue.
  *
  * The queue that connects producer threads to consumer threads: a FIFO of
  * pointers with room for at most `capacity` of them.  A producer that

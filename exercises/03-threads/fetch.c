@@ -1,4 +1,4 @@
-/* Exercise 3.5 (optional): see fetch.h for the contract, chapter 3 for the
+/* Exercise 3.2: see fetch.h for the contract, chapter 3 for the
  * idea.  Check your work with: make check EX=03-threads/fetch */
 #include "fetch.h"
 

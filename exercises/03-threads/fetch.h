@@ -1,4 +1,4 @@
-/* fetch.h: exercise 3.5 (optional), many requests, a few threads.
+/* fetch.h: exercise 3.2, many requests, a few threads.
  *
  * A request to the slow server spends its time waiting, not computing.
  * Done one after another, N requests take N x delay.  With T threads each

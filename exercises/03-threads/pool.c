@@ -1,4 +1,4 @@
-/* Exercise 3.4: see pool.h for the contract, chapter 3 for the idea.
+/* Exercise 3.5: see pool.h for the contract, chapter 3 for the idea.
  * Check your work with: make check EX=03-threads/pool */
 #include "pool.h"
 

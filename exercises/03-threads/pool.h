@@ -1,13 +1,13 @@
-/* pool.h: exercise 3.4, a thread pool.
+/* pool.h: exercise 3.5, a thread pool.
  *
  * Starting a thread costs tens of microseconds (chapter 3 measures it):
  * more than many small tasks take to run.  A pool starts its threads
  * once; each takes a task from a queue, runs it and comes back for the
- * next.  The queue is the bounded blocking queue of exercise 3.3 (copy
+ * next.  The queue is the bounded blocking queue of exercise 3.4 (copy
  * yours into pool.c, or build the same thing into the pool), plus a count
  * of the tasks not yet finished, for pool_wait().
  *
- * Waiting happens on condition variables, as in exercise 3.3: an idle
+ * Waiting happens on condition variables, as in exercise 3.4: an idle
  * worker, a submitter facing a full queue and a caller of pool_wait() all
  * sleep until there is something to do. */
 #ifndef POOL_H

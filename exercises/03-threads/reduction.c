@@ -1,4 +1,4 @@
-/* Exercise 3.2: see reduction.h for the contract and the two bugs.
+/* Exercise 3.3: see reduction.h for the contract and the two bugs.
  * Check your work with: make check EX=03-threads/reduction
  *
  * Below is the colleague's version.  Read it, measure it if you like,

@@ -1,4 +1,4 @@
-/* reduction.h: exercise 3.2, fix a parallel reduction.
+/* reduction.h: exercise 3.3, fix a parallel reduction.
  *
  * A reduction folds many values into one: a sum, a count, a maximum.
  * Splitting it over threads looks easy, and reduction.c holds a version

@@ -1,4 +1,4 @@
-/* kvserver.h: exercise 5.1, a key-value server on libuv.
+/* kvserver.h: exercise 5.2, a key-value server on libuv.
  *
  * One thread, one uv_loop_t, any number of clients.  Every client speaks
  * a line protocol: one request per line, ended by '\n', and one reply

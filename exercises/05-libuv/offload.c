@@ -1,4 +1,4 @@
-/* Exercise 5.2: see offload.h for the contract, chapter 5 for the idea.
+/* Exercise 5.3: see offload.h for the contract, chapter 5 for the idea.
  * Check your work with: make check EX=05-libuv/offload */
 #include "offload.h"
 

@@ -1,4 +1,4 @@
-/* offload.h: exercise 5.2, keep the loop responsive: compute on the pool.
+/* offload.h: exercise 5.3, keep the loop responsive: compute on the pool.
  *
  * A server whose clients ask for two very different things: PING, which
  * costs nothing, and PRIMES, which costs about a tenth of a second of
@@ -34,7 +34,7 @@
 #define OFFLOAD_MAX_LINE 128
 
 /* Serve on listen_fd (bound and listening) until stop_fd becomes
- * readable, exactly as kv_serve() does in exercise 5.1: then close every
+ * readable, exactly as kv_serve() does in exercise 5.2: then close every
  * handle, wait for work still on the pool, close the loop, return 0.
  * Return -1 if the server could not start.  No descriptor, handle,
  * request or byte of memory may outlive the call. */

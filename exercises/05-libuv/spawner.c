@@ -1,4 +1,4 @@
-/* Exercise 5.3: see spawner.h for the contract, chapter 5 for the idea.
+/* Exercise 5.1: see spawner.h for the contract, chapter 5 for the idea.
  * Check your work with: make check EX=05-libuv/spawner */
 #include "spawner.h"
 

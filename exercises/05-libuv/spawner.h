@@ -1,4 +1,4 @@
-/* spawner.h: exercise 5.3, run child processes from the loop.
+/* spawner.h: exercise 5.1, run child processes from the loop.
  *
  * Start every command at once with uv_spawn(), read each child's standard
  * output through a pipe as it comes, and record how each one ended.  One

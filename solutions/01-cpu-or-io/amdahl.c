@@ -1,4 +1,4 @@
-/* Reference solution to exercise 1.3. */
+/* Reference solution to exercise 1.1. */
 #include "amdahl.h"
 
 #include <math.h>

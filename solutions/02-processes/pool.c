@@ -1,4 +1,4 @@
-/* Reference solution to exercise 2.3.
+/* Reference solution to exercise 2.4.
  *
  * Each worker has two pipes: tasks go down one (an 8-byte argument), the
  * result comes back up the other (an 8-byte result).  The parent gives a

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 2.1. */
+/* Reference solution to exercise 2.2. */
 #include "primes_pipes.h"
 
 #include "io.h"

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 2.2. */
+/* Reference solution to exercise 2.3. */
 #include "primes_shared.h"
 
 #include "primes.h"

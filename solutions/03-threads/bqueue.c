@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.3: a ring buffer under one mutex, with
+/* Reference solution to exercise 3.4: a ring buffer under one mutex, with
  * one condition variable per reason to wait.  Every wait sits in a
  * `while` loop that re-tests its condition: a wake-up is a hint that
  * something changed, not a promise that the thing waited for is true

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.5: a fixed set of threads pull the
+/* Reference solution to exercise 3.2: a fixed set of threads pull the
  * index of the next request from a counter under a mutex.  The lock is
  * held only to take a number, never across the request itself, so the
  * threads wait for the server at the same time. */

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.4: a ring of tasks under one mutex,
+/* Reference solution to exercise 3.5: a ring of tasks under one mutex,
  * with three conditions: "a task is queued" (workers sleep on it), "there
  * is room" (submitters) and "all done" (pool_wait).  `unfinished` counts
  * the tasks queued or running; the worker that finishes the last one

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.2.  Each thread sums into a local
+/* Reference solution to exercise 3.3.  Each thread sums into a local
  * variable (a register: nobody else can see it, so nothing is shared and
  * no cache line moves), stores it once in its own share, and the calling
  * thread adds the shares up after pthread_join(), which orders those

@@ -1,4 +1,4 @@
-/* Reference solution for exercise 5.1: a key-value server on libuv.
+/* Reference solution for exercise 5.2: a key-value server on libuv.
  *
  * Each client owns its line buffer, and libuv reads straight into the
  * free part of it (alloc_cb hands out that space), so no bytes are copied

@@ -1,4 +1,4 @@
-/* Reference solution for exercise 5.2: PRIMES runs on libuv's thread pool.
+/* Reference solution for exercise 5.3: PRIMES runs on libuv's thread pool.
  *
  * The one hard question is who frees a client.  Two things hold on to
  * it: its open handle, and a count running on the pool for it.  Each

@@ -1,4 +1,4 @@
-/* Reference solution for exercise 5.3: children run from the loop.
+/* Reference solution for exercise 5.1: children run from the loop.
  *
  * Each job has two handles, the process and the pipe its stdout comes
  * through, and each is closed by its own last event: the process handle

@@ -1,4 +1,4 @@
-/* Tests for exercise 1.3: the arithmetic of speedup.  Pure functions, but
+/* Tests for exercise 1.1: the arithmetic of speedup.  Pure functions, but
  * they still run in the sandbox, so a stub or a crash is reported clearly. */
 #include "amdahl.h"
 #include "grader.h"

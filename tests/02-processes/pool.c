@@ -1,4 +1,4 @@
-/* Tests for exercise 2.3.  The tasks below run in the learner's worker
+/* Tests for exercise 2.4.  The tasks below run in the learner's worker
  * processes; some of them crash on purpose, each in a different way.
  * Every test runs in the sandbox with a fork cap of one fork per worker
  * plus one per crash (a replacement), so a pool that forks a process per

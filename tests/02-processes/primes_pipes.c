@@ -1,4 +1,4 @@
-/* Tests for exercise 2.1.  Every call runs in the sandbox with a fork cap
+/* Tests for exercise 2.2.  Every call runs in the sandbox with a fork cap
  * of exactly nprocs, so a child too many (or a fork loop) is refused and
  * reported; after each call the sandbox looks for zombies, children still
  * running and pipe ends left open. */

@@ -1,4 +1,4 @@
-/* Tests for exercise 2.2.  Every call runs in the sandbox with a fork cap
+/* Tests for exercise 2.3.  Every call runs in the sandbox with a fork cap
  * of exactly nprocs; afterwards the sandbox looks for zombies, children
  * still running and descriptors left open.  The timed test judges the code
  * against this machine in the same run: it must beat a static split. */

@@ -1,4 +1,4 @@
-/* Tests for exercise 3.3.  Each test drives the queue from several threads
+/* Tests for exercise 3.4.  Each test drives the queue from several threads
  * inside the sandbox and reports what it saw; a queue that never wakes a
  * waiter is stopped by the sandbox's timeout and reported as a hang.  The
  * timing test measures, with getrusage() in the same run, the CPU time

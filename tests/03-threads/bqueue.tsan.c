@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.3: producers and consumers through
+/* ThreadSanitizer driver for exercise 3.4: producers and consumers through
  * a small queue, then a close with getters waiting. */
 #include "bqueue.h"
 

@@ -1,4 +1,4 @@
-/* Tests for exercise 3.5.  Each test starts its own slow server on
+/* Tests for exercise 3.2.  Each test starts its own slow server on
  * 127.0.0.1 (a free port) and stops it.  The timed test measures one
  * request first, in the same run, and judges the batch against it: about
  * N x that / T, neither N x that (one at a time) nor much less (more

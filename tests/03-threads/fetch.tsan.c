@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.5: 30 requests on 4 threads to a
+/* ThreadSanitizer driver for exercise 3.2: 30 requests on 4 threads to a
  * fast slow server, replies checked. */
 #include "fetch.h"
 

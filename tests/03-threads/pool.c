@@ -1,4 +1,4 @@
-/* Tests for exercise 3.4.  Tasks record that they ran; the tests check
+/* Tests for exercise 3.5.  Tasks record that they ran; the tests check
  * that every task runs exactly once, that pool_wait() waits for running
  * tasks too, that shutdown drains or cancels as pool.h documents, that an
  * idle pool shuts down at once, and (timed) that the workers really run

@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.4: many small tasks, a wait, more
+/* ThreadSanitizer driver for exercise 3.5: many small tasks, a wait, more
  * tasks, a draining shutdown; then a cancelling one. */
 #include "pool.h"
 

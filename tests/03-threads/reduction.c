@@ -1,4 +1,4 @@
-/* Tests for exercise 3.2: the sum must be exact for any split, the race
+/* Tests for exercise 3.3: the sum must be exact for any split, the race
  * check must find nothing, and two threads must beat one by the margin
  * that this machine allows right now.  The colleague's version fails the
  * last two, for its two different reasons. */

@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.2: a few sums, checked. */
+/* ThreadSanitizer driver for exercise 3.3: a few sums, checked. */
 #include "mix.h"
 #include "reduction.h"
 

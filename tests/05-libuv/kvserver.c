@@ -1,4 +1,4 @@
-/* Tests for exercise 5.1, the libuv key-value server.
+/* Tests for exercise 5.2, the libuv key-value server.
  *
  * Each test starts kv_serve() in the sandbox on a fresh loopback port,
  * talks to it with blocking clients, then stops it through stop_fd: every

@@ -1,4 +1,4 @@
-/* Tests for exercise 5.2: PRIMES on the thread pool, PING at once.
+/* Tests for exercise 5.3: PRIMES on the thread pool, PING at once.
  *
  * The timing test compares the learner's server with a reference that is
  * the same server computing on the loop thread, measured in the same run:

@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 5.2: the server runs on the main
+/* ThreadSanitizer driver for exercise 5.3: the server runs on the main
  * thread, its counts on libuv's pool threads, and a client thread asks
  * for counts on four connections at once (one of them leaves before its
  * answer), pings meanwhile, then stops the server.  A work callback that

@@ -1,4 +1,4 @@
-/* Tests for exercise 5.3: child processes run from a libuv loop.
+/* Tests for exercise 5.1: child processes run from a libuv loop.
  *
  * run_jobs() runs in the sandbox, which afterwards counts zombies,
  * children still running, open descriptors and leaked memory (the test

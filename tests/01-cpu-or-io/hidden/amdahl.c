@@ -1,4 +1,4 @@
-/* Private tests for exercise 1.3.  `make dist` leaves tests/NN-slug/hidden/
+/* Private tests for exercise 1.1.  `make dist` leaves tests/NN-slug/hidden/
  * out of the student distribution; `make check` in the full repository and
  * the autograder bundle (`make gradescope`) run them as a second test
  * binary, build/hidden/<tree>/01-cpu-or-io/amdahl.

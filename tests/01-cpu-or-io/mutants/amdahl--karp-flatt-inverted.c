@@ -1,4 +1,4 @@
-/* Mutant of exercise 1.3: Karp-Flatt with 1/S and 1/n swapped, and no
+/* Mutant of exercise 1.1: Karp-Flatt with 1/S and 1/n swapped, and no
  * guard for one worker.
  * must fail: amdahl/karp_flatt_recovers_the_serial_fraction, amdahl/karp_flatt_undefined_on_one_worker */
 #include "amdahl.h"

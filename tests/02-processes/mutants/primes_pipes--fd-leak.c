@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.1: it never closes the read ends of its pipes.
+/* Mutant of exercise 2.2: it never closes the read ends of its pipes.
  * The answer is right and every child is reaped; one descriptor per child
  * stays open in the parent, and a long-running program would run out.
  * must fail: primes_pipes/no_fd_leak */

@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.1: a fork bomb.  The child forgets _exit() after
+/* Mutant of exercise 2.2: a fork bomb.  The child forgets _exit() after
  * sending its count, so it carries on with the parent's loop and forks
  * children of its own, which do the same; and a refused fork() is simply
  * retried.  Without a cap it forks without bound.  The sandbox must refuse

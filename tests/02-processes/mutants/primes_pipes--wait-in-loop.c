@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.1: a sequential version in disguise.  It forks a
+/* Mutant of exercise 2.2: a sequential version in disguise.  It forks a
  * child per slice, but waits for each child before forking the next, so
  * only one child ever runs at a time: correct, clean, and no faster than
  * one process.

@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.1: it reads every count but never waits for the
+/* Mutant of exercise 2.2: it reads every count but never waits for the
  * children.  The answer is right; each child stays a zombie.
  * must fail: primes_pipes/no_zombies */
 #include "primes_pipes.h"

@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.2: a sequential version in disguise.  It waits
+/* Mutant of exercise 2.3: a sequential version in disguise.  It waits
  * for each child before forking the next, so the first child takes every
  * chunk and the others find nothing left.  Correct and clean, and no
  * faster than one process.

@@ -1,4 +1,4 @@
-/* Mutant of exercise 2.2: shared memory, but a static split.  Child i
+/* Mutant of exercise 2.3: shared memory, but a static split.  Child i
  * counts slice i of equal size and adds it to the shared total; the child
  * with the top slice, which holds the most expensive numbers, finishes
  * last while the others sit idle.  Correct, clean and parallel, but no
