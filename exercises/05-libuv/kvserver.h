@@ -7,14 +7,20 @@
  *
  *   request          reply
  *   PING             PONG
- *   SET key value    OK              (value: the rest of the line, spaces
- *                                     allowed, not empty)
+ *   SET key value    OK              (value: the rest of the line after
+ *                                     the key's one space, kept exactly,
+ *                                     spaces included; not empty)
  *   GET key          VALUE value     or  NOT_FOUND
  *   DEL key          DELETED         or  NOT_FOUND
  *   QUIT             BYE             and the server closes the connection
  *
- * A key is one word: no spaces, not empty.  Words are separated by one
- * space; a '\r' before the '\n' is ignored.  Commands are upper case.
+ * A key is one word: no spaces, not empty.  Words are separated by
+ * exactly one space, so an extra space makes an empty word:
+ *   "GET  k", "GET k " and "SET  k v" get   ERR wrong arguments,
+ *   " PING" gets                            ERR unknown command,
+ *   "SET k  v" stores the value " v" (its leading space is part of it).
+ * One '\r' just before the '\n' is removed before the line is read (any
+ * other '\r' is an ordinary byte).  Commands are upper case.
  *
  * Bad input never stops the server and never disturbs other clients:
  *   - an unknown command (or an empty line) gets   ERR unknown command
@@ -22,7 +28,8 @@
  *   - a known command with missing or extra words gets
  *                                                  ERR wrong arguments
  *     and the connection stays open;
- *   - a line longer than KV_MAX_LINE bytes (the '\n' included) gets
+ *   - a line longer than KV_MAX_LINE bytes (counting every byte up to
+ *     and including the '\n', so a '\r' before it counts too) gets
  *                                                  ERR line too long
  *     and then the server closes that connection: it cannot tell where
  *     the next request starts;
