@@ -1,49 +1,110 @@
-/* ThreadSanitizer driver for exercise 3.5: many small tasks, a wait, more
- * tasks, a draining shutdown; then a cancelling one. */
+/* ThreadSanitizer driver for exercise 3.5.  The contract lets any thread
+ * submit, a running task included, while others submit or wait; and
+ * pool_shutdown() may meet submits from running tasks (they must get -1
+ * once it has begun).  So the driver overlaps:
+ *   1. submit with submit and with pool_wait(): two submitting threads
+ *      and a waiter, released together by a start gate;
+ *   2. pool_shutdown(POOL_DRAIN) with submits: every task re-submits
+ *      itself, so submits are in flight when the shutdown comes;
+ *   3. pool_shutdown(POOL_CANCEL) with submits, the same way.
+ * (A thread outside the pool may not submit during a shutdown: the pool
+ * is freed when pool_shutdown() returns, so that call could touch freed
+ * memory.  Tasks are joined before the free, which makes theirs safe.) */
 #include "pool.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
-enum { TASKS = 2000 };
+enum { TASKS = 2000, CHAINS = 12 };
 
 static long hits[TASKS]; /* each task writes only its own slot */
+static struct pool *p;
+static pthread_barrier_t gate;
 
 static void task(void *arg)
 {
     (*(long *)arg)++;
 }
 
-int main(void)
+/* ---- phase 1: submit beside submit and wait ------------------------------ */
+
+static void *submit_half(void *arg)
 {
-    struct pool *p = pool_create(4, 8);
+    int first = (int)(intptr_t)arg;
+    pthread_barrier_wait(&gate);
+    for (int i = first; i < TASKS; i += 2)
+        pool_submit(p, task, &hits[i]);
+    return NULL;
+}
+
+static int submit_and_wait(void)
+{
+    pthread_t t[2];
+    p = pool_create(4, 8);
+    pthread_barrier_init(&gate, NULL, 3);
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, submit_half, (void *)(intptr_t)i);
+    pthread_barrier_wait(&gate);
+    pool_wait(p); /* during the submits: it waits for what was in by then */
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pool_wait(p); /* the joins order the submits before this wait */
+    pthread_barrier_destroy(&gate);
     for (int i = 0; i < TASKS; i++)
-        pool_submit(p, task, &hits[i]);
-    pool_wait(p);
-    for (int i = 0; i < TASKS; i++) /* the wait orders the tasks' writes */
         if (hits[i] != 1) {
-            printf("after pool_wait(), task %d had run %ld times\n", i, hits[i]);
+            printf("two threads submitted %d tasks while a third called pool_wait(); "
+                   "after the last pool_wait(), task %d had run %ld times\n", TASKS,
+                   i, hits[i]);
             return 1;
         }
-    for (int i = 0; i < TASKS / 4; i++)
-        pool_submit(p, task, &hits[i]);
-    pool_shutdown(p, POOL_DRAIN);
-    for (int i = 0; i < TASKS / 4; i++)
-        if (hits[i] != 2) {
-            printf("after pool_shutdown(POOL_DRAIN), task %d had run %ld "
-                   "times, not 2\n", i, hits[i]);
-            return 1;
-        }
-    p = pool_create(2, 64);
-    for (int i = 0; i < 50; i++)
-        pool_submit(p, task, &hits[TASKS / 2 + i]);
-    size_t dropped = pool_shutdown(p, POOL_CANCEL);
-    long ran = 0;
-    for (int i = 0; i < 50; i++)
-        ran += hits[TASKS / 2 + i] - 1;
-    if (ran + (long)dropped != 50) {
-        printf("pool_shutdown(POOL_CANCEL): %ld tasks ran and %zu were "
-               "dropped, out of 50\n", ran, dropped);
+    return 0;
+}
+
+/* ---- phases 2 and 3: a shutdown while tasks submit ----------------------- */
+
+static long accepted, ran; /* atomics only */
+
+/* A task that counts itself and submits its successor, until refused. */
+static void chain(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&ran, 1, __ATOMIC_RELAXED);
+    if (pool_submit(p, chain, NULL) == 0)
+        __atomic_add_fetch(&accepted, 1, __ATOMIC_RELAXED);
+}
+
+static int shutdown_during_submits(enum pool_stop how, const char *name)
+{
+    accepted = ran = 0;
+    p = pool_create(3, 2 * CHAINS); /* room for every chain: none blocks */
+    for (int i = 0; i < CHAINS; i++)
+        if (pool_submit(p, chain, NULL) == 0)
+            __atomic_add_fetch(&accepted, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&ran, __ATOMIC_RELAXED) < 500) { /* submits are flowing */
+        struct timespec ts = { 0, 100000 };
+        nanosleep(&ts, NULL);
+    }
+    long dropped = (long)pool_shutdown(p, how);
+    long in = __atomic_load_n(&accepted, __ATOMIC_RELAXED);
+    long done = __atomic_load_n(&ran, __ATOMIC_RELAXED);
+    if (done + dropped != in) {
+        printf("pool_shutdown(%s) while tasks submitted more: %ld submits were "
+               "accepted, but %ld tasks ran and %ld were dropped\n", name, in, done,
+               dropped);
         return 1;
     }
+    return 0;
+}
+
+int main(void)
+{
+    if (submit_and_wait())
+        return 1;
+    for (int round = 0; round < 4; round++)
+        if (shutdown_during_submits(POOL_DRAIN, "POOL_DRAIN") ||
+            shutdown_during_submits(POOL_CANCEL, "POOL_CANCEL"))
+            return 1;
     return 0;
 }
