@@ -18,8 +18,8 @@ the `# machine:` line says where it was measured.
 A span `[]{.data include=plots/NN-slug/X.dat row=2 col=wall_(s)}` becomes
 one measured value, so numbers in the prose come from the same data as
 the figures.  `row` is a data row's number (from 1) or its first field;
-`col` is a column's name or number.  `[]{.machine include=...}` gives the
-machine the data was measured on.
+`col` is a column's name or number; `times=N` multiplies the value.
+`[]{.machine include=...}` gives the machine the data was measured on.
 ]]
 
 local function fail(fmt, ...)
@@ -121,6 +121,18 @@ end
 
 local function spaced(s) return (s:gsub("_", " ")) end
 
+-- `times=N` multiplies a measured value (a per-request cost scaled up to
+-- N requests, say), keeping as many significant decimals as the data had.
+local function scaled(cell, times, path)
+  if not times then return cell end
+  local v, f = tonumber(cell), tonumber(times)
+  if not v or not f then
+    fail("%s: cannot multiply '%s' by '%s' (a [.data] span asks for it)", path, cell, times)
+  end
+  local decimals = #(cell:match("%.(%d+)$") or "") - math.floor(math.log(f, 10) + 0.5)
+  return string.format("%." .. math.max(decimals, 0) .. "f", v * f)
+end
+
 -- One value from a data file, for the prose.
 local function data_value(span, path)
   local data, row, col = read_data(path), span.attributes.row, span.attributes.col
@@ -136,7 +148,7 @@ local function data_value(span, path)
   if not c or not r[c] then
     fail("%s: no column '%s' (a [.data] span asks for it)", path, tostring(col))
   end
-  return spaced(r[c])
+  return spaced(scaled(r[c], span.attributes.times, path))
 end
 
 function Span(span)
