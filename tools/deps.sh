@@ -12,6 +12,9 @@ packages=(
   pandoc                  # the book
   weasyprint              # the PDF engine: small, and it reads the HTML's CSS
   fonts-dejavu-core       # the book's fonts, for HTML and PDF alike
+  python3-lunr            # the HTML book's search index, built by make book
+  libjs-lunr              # ... and queried in the reader's browser (lunr.js)
+  chromium-headless-shell # make test opens the HTML book in a real browser
   python3                 # the grader's runner and chapter 6's Python side
   openmpi-bin libopenmpi-dev   # chapter 8
   inotify-tools           # make watch
