@@ -73,7 +73,7 @@ help:
 	@echo "  make check CH=NN             ... one chapter"
 	@echo "  make hint EX=NN-slug/name    the next hint for that exercise, one at a time"
 	@echo "  make watch EX=NN-slug/name   re-check that exercise each time you save it"
-	@echo "  make book                  build/book.html and build/book.pdf"
+	@echo "  make book                  build/html/index.html (chapter pages), build/book.html, build/book.pdf"
 	@echo "  make plots                 the figures, from the committed data in plots/"
 	@echo "  make bench                 re-measure that data on this machine, then plot"
 	@echo "  make showdown              every model on every workload, here, with a verdict (chapter 6)"
@@ -94,9 +94,9 @@ check:
 test:
 	@$(PYTHON) tools/maintainer_test.py $(if $(CH),--chapter $(CH)) $(if $(STAGE),--stage $(STAGE))
 
-book: $(B)/book.html $(B)/book.pdf
-	@echo "book: $(B)/book.html and $(B)/book.pdf"
-html: $(B)/book.html
+book: $(B)/book.html $(B)/html/index.html $(B)/book.pdf
+	@echo "book: $(B)/html/index.html (open it in a browser), $(B)/book.html and $(B)/book.pdf"
+html: $(B)/book.html $(B)/html/index.html
 pdf: $(B)/book.pdf
 plots: $(FIGURES)
 demos: $(DEMOS) $(TOOLS)
@@ -271,10 +271,10 @@ $(B)/plots/%.svg: plots/%.gp plots/%.dat
 	gnuplot -e "$(GNUPLOT_TERM); set output '$@'; datafile='plots/$*.dat'" $<
 	$(PYTHON) tools/svgfix.py $@
 
-PANDOC_FLAGS := --from markdown --standalone --toc --toc-depth=2 \
-                --number-sections --highlight-style=tango \
-                --lua-filter tools/snippets.lua --resource-path=. \
+PANDOC_READ  := --from markdown --lua-filter tools/snippets.lua --resource-path=. \
                 --metadata-file=tools/book.yaml
+PANDOC_WRITE := --standalone --number-sections --highlight-style=tango
+PANDOC_FLAGS := $(PANDOC_READ) $(PANDOC_WRITE) --toc --toc-depth=2
 
 # (d) of `make test`: every listing resolves, without building the book.
 $(B)/listings.ok: $(BOOK_MD) $(LISTED) tools/snippets.lua
@@ -282,10 +282,23 @@ $(B)/listings.ok: $(BOOK_MD) $(LISTED) tools/snippets.lua
 	pandoc $(PANDOC_FLAGS) --to native -o /dev/null $(BOOK_MD)
 	@touch $@
 
-$(B)/book.html: $(BOOK_MD) $(LISTED) $(FIGURES) tools/snippets.lua tools/book.css tools/book.yaml
+# The book is read once (the filter pulls in every listing and measured
+# value) and written twice from that: as one self-contained page, which is
+# also the PDF's source, and as the chapter pages of build/html/, which
+# tools/htmlbook.py cuts from one pandoc output (sidebar, search index).
+$(B)/book.json: $(BOOK_MD) $(LISTED) $(wildcard plots/*/*.dat) tools/snippets.lua tools/book.yaml
 	@mkdir -p $(@D)
-	pandoc $(PANDOC_FLAGS) --to html5 --self-contained --css tools/book.css \
-	       -o $@ $(BOOK_MD)
+	pandoc $(PANDOC_READ) --to json -o $@ $(BOOK_MD)
+
+$(B)/book.html: $(B)/book.json $(FIGURES) tools/book.css
+	pandoc --from json $(PANDOC_WRITE) --toc --toc-depth=2 --to html5 --self-contained \
+	       --css tools/book.css -o $@ $<
+
+HTML_SITE := tools/htmlbook.py tools/book.css $(wildcard tools/book/*)
+$(B)/html/index.html: $(B)/book.json $(FIGURES) $(HTML_SITE)
+	pandoc --from json $(PANDOC_WRITE) --section-divs --template tools/book/fragment.html \
+	       --to html5 -o $(B)/book.frag.html $<
+	$(PYTHON) tools/htmlbook.py $(B)/book.frag.html $(B)/html
 
 $(B)/book.pdf: $(B)/book.html
 	weasyprint $< $@ 2> >(grep -v '^WARNING: Ignored\|^WARNING: Expected a media\|^WARNING: Invalid media' >&2)
