@@ -13,14 +13,14 @@ struct pool *pool_create(int nworkers, pool_task fn)
 {
     (void)nworkers;
     (void)fn;
-    TODO("fork the workers, each with a pipe for tasks and one for results");
+    TODO("start the pool's worker processes");
 }
 
 int pool_submit(struct pool *p, long arg)
 {
     (void)p;
     (void)arg;
-    TODO("queue the task, hand it to a free worker if there is one, return its id");
+    TODO("queue the task and return its id, without waiting for it");
 }
 
 int pool_wait(struct pool *p, int id, long *result)
@@ -28,12 +28,11 @@ int pool_wait(struct pool *p, int id, long *result)
     (void)p;
     (void)id;
     (void)result;
-    TODO("collect results (poll the busy workers' pipes) until task id is "
-         "done; end of file on a pipe means that worker died");
+    TODO("wait for task id: its result, or its worker's death");
 }
 
 void pool_shutdown(struct pool *p)
 {
     (void)p;
-    TODO("close the task pipes, wait for every worker, free everything");
+    TODO("end every worker and release everything the pool holds");
 }

@@ -17,15 +17,23 @@ struct pool; /* yours to define, in pool.c */
 
 /* Fork nworkers worker processes (1 <= nworkers <= 64) that will run
  * `fn`.  Returns the pool, or NULL if it could not be set up (then nothing
- * may be left behind). */
+ * may be left behind).  The pool calls fork() exactly nworkers times here,
+ * and once more for each worker that dies (its replacement), never per
+ * task: the tests cap fork() at nworkers plus the number of tasks that
+ * crash, and a fork beyond that fails.
+ *
+ * Several pools may live in one process at once (the tests run two).  A
+ * worker forked by a later pool inherits copies of the descriptors an
+ * earlier pool holds, including the write ends of its task pipes. */
 struct pool *pool_create(int nworkers, pool_task fn);
 
 /* Queue fn(arg) to run in a worker, and return at once (well before the
  * task finishes) with the task's id: 0 for the first task submitted to
  * this pool, 1 for the next, and so on.  Tasks start in the order they
- * were submitted, as soon as a worker is free; up to nworkers run at the
- * same time.  A pool must accept at least 10,000 tasks.  Returns -1 on
- * failure. */
+ * were submitted (first in, first out), as soon as a worker is free; up
+ * to nworkers run at the same time.  A pool must hold at least 10,000
+ * tasks submitted before any is waited for (the tests submit 10,000).
+ * Returns -1 on failure (out of memory). */
 int pool_submit(struct pool *p, long arg);
 
 /* Wait until task `id` has finished.  If it returned, store its result in
@@ -35,10 +43,13 @@ int pool_submit(struct pool *p, long arg);
  * most once; tasks may be waited for in any order. */
 int pool_wait(struct pool *p, int id, long *result);
 
-/* End the pool.  Tasks not yet started are dropped; a task already
- * running may be finished or cut short.  When this returns, every worker
- * has ended and been waited for (no zombie, no child still running),
- * every descriptor is closed and every byte of memory is freed. */
+/* End the pool, promptly (within the tests' 3 s), also while another pool
+ * exists: closing this pool's task pipes need not give its workers end of
+ * file, because a later pool's workers may hold copies of them.  Tasks
+ * not yet started are dropped; a task already running may be finished or
+ * cut short.  When this returns, every worker has ended and been waited
+ * for (no zombie, no child still running), every descriptor is closed and
+ * every byte of memory is freed. */
 void pool_shutdown(struct pool *p);
 
 #endif

@@ -247,6 +247,94 @@ Test(pool, shutdown_leaves_no_children)
     cr_assert(created[0] && created[1], "%s: pool_create() returned NULL", what);
 }
 
+/* ---- order and volume ------------------------------------------------------ */
+
+/* The moment a task started, in ns on the machine-wide monotonic clock, so
+ * that times taken in different workers can be compared. */
+static long start_stamp(long x)
+{
+    (void)x;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* One worker runs the tasks one after another, so their start times must
+ * rise with their ids if they start in the order they were submitted. */
+Test(pool, tasks_start_in_submission_order)
+{
+    struct script s = { .workers = 1, .fn = start_stamp, .ntasks = 20 };
+    const char *what = "1 worker, 20 tasks that return when they started";
+    struct outcome o = play(&s, what);
+    for (int i = 1; i < s.ntasks; i++)
+        cr_assert(o.ret[i - 1] == 0 && o.ret[i] == 0 &&
+                      o.result[i] > o.result[i - 1],
+                  "%s: task %d started %.3f ms after task %d, but tasks must "
+                  "start in the order they were submitted (first in, first out)",
+                  what, i, (o.result[i] - o.result[i - 1]) / 1e6, i - 1);
+}
+
+enum { MANY = 10000 };
+
+struct volume {
+    int created, submitted, collected;
+};
+
+/* Submit every task before waiting for any, so the pool must hold them. */
+static void many_tasks(void *arg, void *out)
+{
+    (void)arg;
+    struct volume *v = out;
+    struct pool *p = pool_create(2, square);
+    v->created = p != NULL;
+    if (!p)
+        return;
+    for (int i = 0; i < MANY; i++)
+        v->submitted += pool_submit(p, i) == i;
+    for (int i = 0; i < MANY; i++) {
+        long r = -1;
+        v->collected += pool_wait(p, i, &r) == 0 && r == (long)i * i;
+    }
+    pool_shutdown(p);
+}
+
+Test(pool, holds_ten_thousand_tasks)
+{
+    struct volume v = { 0 };
+    struct gr_limits lim = { .timeout_s = 20, .max_forks = 2 };
+    struct gr_run r = gr_run_fn(many_tasks, NULL, &v, sizeof v, &lim);
+    const char *what = "2 workers, 10,000 tasks submitted before any wait";
+    gr_assert_clean(r, what);
+    cr_assert(v.created, "%s: pool_create(2, ...) returned NULL", what);
+    cr_assert(v.submitted == MANY && v.collected == MANY, "%s: %d of %d "
+              "submits returned their id and %d of %d waits returned the "
+              "square: a pool must accept at least 10,000 tasks", what,
+              v.submitted, MANY, v.collected, MANY);
+}
+
+/* Out-of-range sizes: NULL, and not a single fork. */
+static void bad_sizes(void *arg, void *out)
+{
+    (void)arg;
+    int *got = out;
+    got[0] = pool_create(0, square) == NULL;
+    got[1] = pool_create(65, square) == NULL;
+}
+
+Test(pool, bad_sizes_give_null)
+{
+    int got[2] = { 0, 0 };
+    struct gr_limits lim = { .timeout_s = 3 };
+    struct gr_run r = gr_run_fn(bad_sizes, NULL, got, sizeof got, &lim);
+    const char *what = "pool_create(0, ...) and pool_create(65, ...)";
+    gr_assert_clean(r, what);
+    cr_assert_eq(r.forks, 0, "%s: should return NULL without forking, but "
+                 "fork() was called %d times", what, r.forks);
+    cr_assert(got[0] && got[1], "%s: both should return NULL (1 <= nworkers "
+              "<= 64), but %s returned a pool", what,
+              got[0] ? "pool_create(65, ...)" : "pool_create(0, ...)");
+}
+
 /* ---- timing: tasks overlap ----------------------------------------------- */
 
 struct overlap {
