@@ -37,7 +37,7 @@ TEST_CFLAGS := $(COMMON) -O2 -Igrader -fno-omit-frame-pointer \
 TSAN_CFLAGS := $(COMMON) -Igrader -O1 -fsanitize=thread
 LDLIBS      := -luv -lm
 # --wrap=fork: learner code's fork() goes through the grader's fork cap.
-TEST_LDLIBS := $(LDLIBS) -lcriterion -Wl,--wrap=fork
+TEST_LDLIBS := $(LDLIBS) -lcriterion -Wl,--wrap=fork -Wl,-u,gr_channel_linked
 
 LIB_SRC    := $(wildcard lib/*.c)
 GRADER_SRC := $(wildcard grader/*.c)
@@ -89,7 +89,7 @@ deps:
 	@bash tools/deps.sh
 
 check:
-	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)"
+	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)" --seed "$(SEED)"
 
 test:
 	@$(PYTHON) tools/maintainer_test.py $(if $(CH),--chapter $(CH)) $(if $(STAGE),--stage $(STAGE))
@@ -154,29 +154,69 @@ $(B)/bin/%: tools/%.c $(B)/rel/lib.a
 
 ## ---- exercises: the same tests against exercises/, solutions/, mutants --
 
-# $1: the implementation source, $2: the exercise (NN-slug/name).  The
+## ---- learner code: vetted, then linked with nothing but its contract ----
+# The learner's source (exercises/..., or a solution or mutant graded the
+# same way) is compiled alone and vetted by grader/vet.py: no code that runs
+# before or after the tests, no sections of its own, no global beyond the
+# contract, no dlopen/ptrace/prctl, no #include from outside its folder and
+# lib/.  Its instrumented objects then keep only the contract's functions
+# global (objcopy), so nothing it defines (clock_gettime, a grader function)
+# can replace anyone else's.  The sanitizer macros are undefined in every
+# compile, so the code the grader runs is the code it vetted.
+# $(call lo,SRC,san|tsan): the object of learner source SRC.
+ex_chapter = $(firstword $(filter 0% 1% 2% 3% 4% 5% 6% 7% 8% 9%,$(subst /, ,$1)))
+lo         = $(B)/lo/$(basename $1).$2.o
+UNSAN      := -U__SANITIZE_ADDRESS__ -U__SANITIZE_THREAD__
+VET        := $(PYTHON) grader/vet.py
+
+$(B)/contract/%.keep: grader/vet.py $$(wildcard exercises/$$*/*.h) $(HEADERS)
+	@mkdir -p $(@D)
+	$(VET) contract $* $@ -- $(CC) $(COMMON) -Iexercises/$*
+$(B)/sum/lo/%.sum: FORCE
+	$(call stamp,$*.c exercises/$(call ex_chapter,$*)/*.h)
+$(B)/lo/%.vet: %.c $(B)/sum/lo/%.sum $(B)/contract/$$(call ex_chapter,$$*).keep
+	@mkdir -p $(@D)
+	$(VET) check $(B)/contract/$(call ex_chapter,$*).keep $< -- \
+	    $(CC) $(COMMON) -O2 $(UNSAN) -Iexercises/$(call ex_chapter,$*)
+	@touch $@
+lo_cc = $(CC) $1 $(UNSAN) -Iexercises/$(call ex_chapter,$*) -c $< -o $@.tmp && \
+        objcopy --keep-global-symbols=$(B)/contract/$(call ex_chapter,$*).keep $@.tmp $@ && rm -f $@.tmp
+$(B)/lo/%.san.o: %.c $(B)/lo/%.vet
+	$(call lo_cc,$(TEST_CFLAGS))
+$(B)/lo/%.tsan.o: %.c $(B)/lo/%.vet
+	$(call lo_cc,$(TSAN_CFLAGS))
+
+## ---- exercises: the same tests against exercises/, solutions/, mutants --
+
+# $1: the learner's object, $2: the exercise (NN-slug/name).  The
 # tests are compiled once, into build/testobj/, and linked with the stub,
 # the solution and every mutant: with Criterion's macros and ASan they
 # take seconds to compile, the code under test a fraction of one.  (The
 # object is renamed into place: the grader runs one make per exercise, and
 # two of them may build it at once.)
 test_cc   = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -DEXERCISE='"$2"'
-test_link = $(test_cc) $(SOL_CFLAGS) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
-tsan_link = $(CC) $(TSAN_CFLAGS) $(SOL_CFLAGS) -Iexercises/$(dir $2) \
+test_link = $(test_cc) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
             tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
 
-# The solutions are held to the demos' standard (learners' code is not):
-# these flags reach only the solution's own source, compiled in the link.
-$(B)/sol/%: SOL_CFLAGS := -Wpedantic -Werror
-$(B)/check/%.tsan: tests/%.tsan.c exercises/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum
+# The tests each binary must report, listed from the test object linked
+# with traps in place of the contract, before any learner code is linked:
+# grade.py fails a test that is listed here and missing from the report.
+list_tests = $(VET) stubs $(B)/contract/$(call ex_chapter,$2).keep $@.stubs.c && \
+             $(CC) $(TEST_CFLAGS) $1 $@.stubs.c $(B)/san/lib.a $(TEST_LDLIBS) -o $@.bin && \
+             ./$@.bin --list > $@.tmp && mv $@.tmp $@ && rm -f $@.bin $@.stubs.c
+$(B)/testobj/%.tests: $(B)/testobj/%.o $(B)/contract/$$(call ex_chapter,$$*).keep
+	$(call list_tests,$<,$*)
+
+$(B)/check/%.tsan: tests/%.tsan.c $$(call lo,exercises/$$*.c,tsan) $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum
 	@mkdir -p $(@D)
-	$(call tsan_link,exercises/$*.c,$*)
-$(B)/sol/%.tsan: tests/%.tsan.c solutions/%.c $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum
+	$(call tsan_link,$(call lo,exercises/$*.c,tsan),$*)
+$(B)/sol/%.tsan: tests/%.tsan.c $$(call lo,solutions/$$*.c,tsan) $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum
 	@mkdir -p $(@D)
-	$(call tsan_link,solutions/$*.c,$*)
-$(B)/mut/%.tsan: $$(call mut_src,$$*) tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
+	$(call tsan_link,$(call lo,solutions/$*.c,tsan),$*)
+$(B)/mut/%.tsan: $$(call lo,$$(call mut_src,$$*),tsan) tests/$$(call mut_ex,$$*).tsan.c $(B)/tsan/lib.a
 	@mkdir -p $(@D)
-	$(call tsan_link,$(call mut_src,$*),$(call mut_ex,$*))
+	$(call tsan_link,$(call lo,$(call mut_src,$*),tsan),$(call mut_ex,$*))
 
 # The patch is made against the solution without its book markers, which
 # are not code: a listing can move without breaking every mutant of it.
@@ -205,18 +245,18 @@ $(B)/testobj/%.o: tests/%.c $(HEADERS) $$(wildcard exercises/$$(dir $$*)*.h test
 	@mkdir -p $(@D)
 	$(call test_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
-$(B)/check/%: $(B)/testobj/%.o exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-              $(B)/sum/check/%.sum $$(call tsan_of,same,$$*,$(B)/check/$$*)
+$(B)/check/%: $(B)/testobj/%.o $(B)/testobj/%.tests $$(call lo,exercises/$$*.c,san) $(B)/san/lib.a \
+              $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum $$(call tsan_of,same,$$*,$(B)/check/$$*)
 	@mkdir -p $(@D)
-	$(call test_link,exercises/$*.c,$*)
-$(B)/sol/%: $(B)/testobj/%.o solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-            $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
+	$(call test_link,$(call lo,exercises/$*.c,san),$*)
+$(B)/sol/%: $(B)/testobj/%.o $(B)/testobj/%.tests $$(call lo,solutions/$$*.c,san) $(B)/san/lib.a \
+            $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
 	@mkdir -p $(@D)
-	$(call test_link,solutions/$*.c,$*)
-$(B)/mut/%: $$(call mut_src,$$*) $(B)/testobj/$$(call mut_ex,$$*).o $(B)/san/lib.a \
-            $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
+	$(call test_link,$(call lo,solutions/$*.c,san),$*)
+$(B)/mut/%: $$(call lo,$$(call mut_src,$$*),san) $(B)/testobj/$$(call mut_ex,$$*).o \
+            $(B)/testobj/$$(call mut_ex,$$*).tests $(B)/san/lib.a $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
 	@mkdir -p $(@D)
-	$(call test_link,$(call mut_src,$*),$(call mut_ex,$*))
+	$(call test_link,$(call lo,$(call mut_src,$*),san),$(call mut_ex,$*))
 
 # Private tests, tests/NN-slug/hidden/X.c: kept out of `make dist`, run by
 # `make check` here and by the autograder bundle.  They are a second test
@@ -229,8 +269,8 @@ hid_tsan_src = $(firstword $(wildcard $(call hid,$1).tsan.c tests/$1.tsan.c))
 hid_tsan     = $(if $(call hid_tsan_src,$2),$1/$2.tsan)
 hid_sources  = $1/$2.c $(call hid,$2).c $(call hid,$2).tsan.c tests/$2.tsan.c \
                exercises/$(dir $2)*.h tests/$(dir $2)*.h tests/$(dir $2)hidden/*.h
-hidden_link  = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) -DEXERCISE='"$2"' \
-               $(call hid,$2).c $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
+hidden_cc    = $(CC) $(TEST_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) -DEXERCISE='"$2"'
+hidden_link  = $(hidden_cc) $(B)/hidden/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
 hidden_tsan  = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) \
                $(call hid_tsan_src,$2) $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
 
@@ -238,21 +278,29 @@ $(B)/sum/hcheck/%.sum: FORCE
 	$(call stamp,$(call hid_sources,exercises,$*))
 $(B)/sum/hsol/%.sum: FORCE
 	$(call stamp,$(call hid_sources,solutions,$*))
+$(B)/sum/htest/%.sum: FORCE
+	$(call stamp,$(call hid,$*).c exercises/$(dir $*)*.h tests/$(dir $*)*.h tests/$(dir $*)hidden/*.h)
 
-$(B)/hidden/check/%.tsan: $$(call hid_tsan_src,$$*) exercises/%.c $(B)/tsan/lib.a $(B)/sum/hcheck/%.sum
+$(B)/hidden/testobj/%.o: $$(call hid,$$*).c $(HEADERS) $(B)/sum/htest/%.sum
 	@mkdir -p $(@D)
-	$(call hidden_tsan,exercises/$*.c,$*)
-$(B)/hidden/sol/%.tsan: $$(call hid_tsan_src,$$*) solutions/%.c $(B)/tsan/lib.a $(B)/sum/hsol/%.sum
+	$(call hidden_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+$(B)/hidden/testobj/%.tests: $(B)/hidden/testobj/%.o $(B)/contract/$$(call ex_chapter,$$*).keep
+	$(call list_tests,$<,$*)
+
+$(B)/hidden/check/%.tsan: $$(call hid_tsan_src,$$*) $$(call lo,exercises/$$*.c,tsan) $(B)/tsan/lib.a $(B)/sum/hcheck/%.sum
 	@mkdir -p $(@D)
-	$(call hidden_tsan,solutions/$*.c,$*)
-$(B)/hidden/check/%: $$(call hid,$$*).c exercises/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-                     $(B)/sum/hcheck/%.sum $$(call hid_tsan,$(B)/hidden/check,$$*)
+	$(call hidden_tsan,$(call lo,exercises/$*.c,tsan),$*)
+$(B)/hidden/sol/%.tsan: $$(call hid_tsan_src,$$*) $$(call lo,solutions/$$*.c,tsan) $(B)/tsan/lib.a $(B)/sum/hsol/%.sum
 	@mkdir -p $(@D)
-	$(call hidden_link,exercises/$*.c,$*)
-$(B)/hidden/sol/%: $$(call hid,$$*).c solutions/%.c $(B)/san/lib.a $$(wildcard exercises/$$(dir $$*)*.h) \
-                   $(B)/sum/hsol/%.sum $$(call hid_tsan,$(B)/hidden/sol,$$*)
+	$(call hidden_tsan,$(call lo,solutions/$*.c,tsan),$*)
+$(B)/hidden/check/%: $(B)/hidden/testobj/%.o $(B)/hidden/testobj/%.tests $$(call lo,exercises/$$*.c,san) \
+                     $(B)/san/lib.a $(B)/sum/hcheck/%.sum $$(call hid_tsan,$(B)/hidden/check,$$*)
 	@mkdir -p $(@D)
-	$(call hidden_link,solutions/$*.c,$*)
+	$(call hidden_link,$(call lo,exercises/$*.c,san),$*)
+$(B)/hidden/sol/%: $(B)/hidden/testobj/%.o $(B)/hidden/testobj/%.tests $$(call lo,solutions/$$*.c,san) \
+                   $(B)/san/lib.a $(B)/sum/hsol/%.sum $$(call hid_tsan,$(B)/hidden/sol,$$*)
+	@mkdir -p $(@D)
+	$(call hidden_link,$(call lo,solutions/$*.c,san),$*)
 
 # The grader's own tests.
 $(B)/grader/%.tsan: grader/tests/%.tsan.c $(B)/tsan/lib.a

@@ -19,14 +19,17 @@ non-zero while anything fails.
 import argparse
 import concurrent.futures
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
 import os
+import pwd
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -81,6 +84,8 @@ def read_config(path):
                 elif allowed and value not in allowed:
                     sys.exit(f"{path}:{n}: '{key}' must be one of {', '.join(sorted(allowed))}, not '{value}'")
                 settings[key] = value
+            elif words[0] == "weight" and len(words) == 4 and re.fullmatch(r"0?\.\d+|1(\.0*)?", words[3]):
+                settings.setdefault("weights", {}).setdefault(words[1], {})[words[2]] = float(words[3])
             elif len(words) == 2 and words[1].isdigit() and "/" in words[0]:
                 points[words[0]] = int(words[1])
             else:
@@ -151,6 +156,10 @@ def first_error(output):
 
 
 def explain_build_failure(output):
+    refusal = re.search(r"^(\S+?):(\d+): refused: (.*)$", output, re.M)
+    if refusal:  # grader/vet.py's verdict on the learner's object
+        path, line, why = refusal.groups()
+        return f"refused before linking ({path} line {line}): {why}"
     if "criterion/criterion.h" in output:
         return "Criterion is not installed: run `make deps` first"
     if "uv.h" in output and "No such file" in output:
@@ -173,34 +182,179 @@ def build_all(targets, jobs):
 
 # ---- running -------------------------------------------------------------
 
-def list_suites(binary):
-    out = subprocess.run([binary, "--list"], capture_output=True, text=True, timeout=30)
-    return re.findall(r"^(\S+): \d+ tests?$", out.stdout, re.M)
+def expected_tests(binary):
+    """[(suite, test)] that the binary must report.  For an exercise they
+    come from the list the Makefile made from the test object alone, before
+    any learner code was linked (so no learner code can hide a test);
+    the grader's own tests are listed by their binary."""
+    rel = os.path.relpath(binary, os.path.join(ROOT, "build"))
+    kind, _, ex = rel.partition(os.sep)
+    if kind == "hidden":
+        listing = os.path.join(ROOT, "build", "hidden", "testobj", ex.partition(os.sep)[2] + ".tests")
+    elif kind == "mut":
+        chapter, _, name = ex.split(os.sep)
+        listing = os.path.join(ROOT, "build", "testobj", chapter, name.split("--")[0] + ".tests")
+    elif kind in ("check", "sol"):
+        listing = os.path.join(ROOT, "build", "testobj", ex + ".tests")
+    else:
+        listing = None
+    if listing:
+        with open(listing) as f:
+            text = f.read()
+    else:
+        text = subprocess.run([binary, "--list"], capture_output=True, text=True, timeout=30).stdout
+    tests, suite = [], None
+    for line in text.splitlines():
+        m = re.match(r"^(\S+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+        elif suite and re.match(r"^[├└]── \S", line):
+            tests.append((suite, line[4:].strip()))
+    return tests
 
 
-def run_phase(binary, pattern, jobs, report, env):
+def target_user():
+    """As root (Gradescope, CI containers), the test programs run as an
+    unprivileged user (GRADER_USER, default nobody): learner code then
+    cannot read what its user may not (the bundle's private tests and
+    solutions are made unreadable to it), cannot write the results, and
+    RLIMIT_NPROC binds it again.  GRADER_USER=root keeps root.  Returns
+    that user's passwd entry, or None when there is nothing to drop."""
+    user = os.environ.get("GRADER_USER", "nobody")
+    if os.geteuid() != 0 or user == "root":
+        return None
+    try:
+        return pwd.getpwnam(user)
+    except KeyError:
+        return None
+
+
+def unprivileged():
+    """The preexec function that becomes target_user(), or None."""
+    pw = target_user()
+    if not pw:
+        return None
+
+    def drop():
+        os.setgroups([])
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+    return drop
+
+
+def run_as():
+    """Who the test programs run as, for the scoreboard's last lines."""
+    pw = target_user()
+    return pw.pw_name if pw else pwd.getpwuid(os.geteuid()).pw_name
+
+
+_subreaper = []
+
+
+def reap_leftovers():
+    """Orphans of the test program come back to grade.py, a child
+    subreaper (prctl PR_SET_CHILD_SUBREAPER): a daemon that left the process
+    group escapes the group kill, not this.  Kill and reap every one, and
+    say so.  Returns a note for the log ("" when none)."""
+    if not _subreaper:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        _subreaper.append(True)
+    found = 0
+    for _ in range(50):
+        kids = children_of(os.getpid())
+        if not kids:
+            break
+        for pid in kids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        found += len(kids)
+    if not found:
+        return ""
+    return f"\n[{LEFTOVER}: {found} stopped]"
+
+
+LEFTOVER = "a process outlived the test program (it left its process group: a daemon?)"
+
+
+def children_of(ppid):
+    """Living children of ppid, from /proc (a zombie is reaped, not listed)."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == ppid:
+            if fields[0] == "Z":
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(int(d), os.WNOHANG)
+            else:
+                kids.append(int(d))
+    return kids
+
+
+REPORT_FD, CONTROL_FD = 100, 101  # the same numbers in every phase
+
+
+def run_phase(binary, pattern, jobs, env):
     """One Criterion run in its own process group, killed as a whole if it
-    overruns (learner code may have left anything behind)."""
-    json_path, xml_path = report + ".json", report + ".xml"
-    for p in (json_path, xml_path):
-        if os.path.exists(p):
-            os.remove(p)
-    cmd = [binary, f"--filter={pattern}", f"--jobs={jobs}", "--timeout=120",
-           f"--json={json_path}", f"--xml={xml_path}", "--color=never", "-S"]
-    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    overruns (learner code may have left anything behind).  The command
+    line and environment are the same for every phase: the pattern and job
+    count go down a pipe, and the JSON report comes back on another that
+    only the runner holds (grader/channel.c)."""
+    control_r, control_w = os.pipe()
+    report_r, report_w = os.pipe()
+    pw = target_user()
+    if pw:  # Criterion reopens /dev/fd/N, which checks the pipe's owner
+        os.fchown(report_w, pw.pw_uid, pw.pw_gid)
+    os.dup2(control_r, CONTROL_FD)
+    os.dup2(report_w, REPORT_FD)
+    for fd in (control_r, report_w):
+        os.close(fd)
+    env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD))
+    cmd = [binary, "--timeout=120", f"--json=/dev/fd/{REPORT_FD}", "--color=never", "-S"]
+    try:
+        p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True, pass_fds=(REPORT_FD, CONTROL_FD),
+                             preexec_fn=unprivileged())
+    finally:
+        os.close(REPORT_FD)
+        os.close(CONTROL_FD)
+    os.write(control_w, f"{pattern}\n{jobs}\n".encode())
+    os.close(control_w)
+    report = []
+    reader = threading.Thread(target=lambda: report.append(read_all(report_r)))
+    reader.start()
     try:
         out, _ = p.communicate(timeout=BINARY_TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, _ = p.communicate()
-        return None, out + "\n[the test program ran past its time limit and was stopped]"
+        out += "\n[the test program ran past its time limit and was stopped]"
     finally:
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return read_report(json_path, xml_path), out
+    out += reap_leftovers()
+    reader.join()
+    os.close(report_r)
+    return read_report(report[0] if report else ""), out
+
+
+def read_all(fd):
+    chunks = []
+    while True:
+        b = os.read(fd, 1 << 16)
+        if not b:
+            return b"".join(chunks).decode(errors="replace")
+        chunks.append(b)
 
 
 def repair_json(text):
@@ -221,27 +375,30 @@ def repair_json(text):
     return "\n".join(out)
 
 
-def read_report(json_path, xml_path):
-    """[(suite, test, status, message)] from Criterion's JSON (or its XML)."""
+def read_report(text):
+    """[(suite, test, status, message)] from Criterion's JSON, or None."""
     try:
-        with open(json_path, errors="replace") as f:
-            data = json.loads(repair_json(f.read()))
+        data = json.loads(repair_json(text))
         return [(s["name"], t["name"], t["status"], clean(" ".join(t.get("messages", []))))
                 for s in data["test_suites"] for t in s["tests"]]
-    except (OSError, ValueError, KeyError):
-        pass
-    try:  # the XML escapes properly but drops skip reasons
-        tests = []
-        for suite in ET.parse(xml_path).getroot().iter("testsuite"):
-            for case in suite.iter("testcase"):
-                msg = ""
-                for node in case:
-                    msg = clean(node.text or (node.get("message") if node.tag == "error" else "") or "")
-                tests.append((suite.get("name", "?"), case.get("name", "?"),
-                              case.get("status", "PASSED"), msg))
-        return tests
-    except (OSError, ET.ParseError):
+    except (ValueError, KeyError, TypeError):
         return None
+
+
+def write_junit(path, tests):
+    """JUnit XML for CI dashboards, written here from the checked results."""
+    root = ET.Element("testsuites")
+    for suite in dict.fromkeys(s for s, *_ in tests):
+        node = ET.SubElement(root, "testsuite", name=suite)
+        for s, t, st, msg in tests:
+            if s != suite:
+                continue
+            case = ET.SubElement(node, "testcase", name=t, classname=s, status=st)
+            if st == "SKIPPED":
+                ET.SubElement(case, "skipped", message=msg)
+            elif st != "PASSED":
+                ET.SubElement(case, "failure", message=msg).text = msg
+    ET.ElementTree(root).write(path, encoding="unicode")
 
 
 def clean(msg):
@@ -261,9 +418,14 @@ def explain(status, message):
     return message
 
 
+MISSING = "the test program ended before this test ran"
+
+
 def run_exercise(ex, binary, tree, settings, tag="", only=None):
     """Run one test binary; `tag` (".hidden") keeps its reports apart;
-    `only` (["suite/test", ...]) runs just those tests."""
+    `only` (["suite/test", ...]) runs just those tests.  Every test the
+    binary must have (expected_tests) gets exactly one result: one that the
+    report lacks, or holds twice, fails."""
     env = dict(os.environ)
     env["GRADER_RERUN"] = rerun_command(ex, tree)
     for key, var in JUDGE_ENV.items():  # course.conf's, unless the environment says
@@ -272,34 +434,54 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
     os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
     report = os.path.join(ROOT, "build", "results", tree, ex + tag)
     try:
-        suites = list_suites(binary)
+        expected = expected_tests(binary)
     except (OSError, subprocess.SubprocessError) as e:
         return {"error": f"the test program would not start: {e}", "tests": []}
-    timed = [s for s in suites if s in TIMED.split("|")]
-    plain = [s for s in suites if s not in timed]
+    if only:
+        expected = [t for t in expected if f"{t[0]}/{t[1]}" in only]
+    timed = [t for t in expected if t[0] in TIMED.split("|")]
+    plain = [t for t in expected if t not in timed]
+    phases = []  # (pattern, jobs, tests): the timed ones alone, as always
+    if plain:
+        phases.append((f"!({TIMED})/*" if not only else
+                       "@(" + "|".join(f"{s}/{t}" for s, t in plain) + ")", os.cpu_count() or 2, plain))
+    if timed:
+        phases.append((f"@({TIMED})/*" if not only else
+                       "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
-    phases = []
-    if only:  # the named tests, the timed ones alone as always
-        slow = [t for t in only if t.split("/")[0] in timed]
-        fast = [t for t in only if t not in slow]
-        if fast:
-            phases.append((f"@({'|'.join(fast)})", os.cpu_count() or 2, report, fast))
-        if slow:
-            phases.append((f"@({'|'.join(slow)})", 1, report + ".timed", slow))
-    else:
-        if plain:
-            phases.append((f"!({TIMED})/*", os.cpu_count() or 2, report, plain))
-        if timed:
-            phases.append((f"@({TIMED})/*", 1, report + ".timed", timed))
-    for pattern, jobs, rep, wanted in phases:
+    for pattern, jobs, wanted in phases:
         with timing_lock(jobs == 1):
-            got, out = run_phase(binary, pattern, jobs, rep, env)
+            got, out = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:
             broken = "the test program crashed or hung before it could report"
-        else:  # Criterion also lists the filtered-out tests, as skipped
-            tests += [t for t in got if t[0] in wanted or f"{t[0]}/{t[1]}" in wanted]
+        elif LEFTOVER in out:
+            broken = LEFTOVER
+        tests += one_result_each(wanted, got or [], log)
+    write_junit(report + ".xml", tests)
     return {"tests": tests, "log": log, "error": broken}
+
+
+def one_result_each(wanted, got, log):
+    """The report's result for each wanted test (Criterion also lists the
+    tests a pattern left out, as skipped: those are not taken)."""
+    found = {}
+    for s, t, st, msg in got:
+        found.setdefault((s, t), []).append((s, t, st, msg))
+    results = []
+    for s, t in wanted:
+        rows = found.get((s, t), [])
+        if len(rows) == 1:
+            results.append(rows[0])
+        elif not rows:
+            results.append((s, t, "FAILED", MISSING + killed_note(log)))
+        else:
+            results.append((s, t, "FAILED", f"the report holds this test {len(rows)} times"))
+    return results
+
+
+def killed_note(log):
+    return ""
 
 
 def grade_all(exercises, tree, settings, hidden=True, jobs=None):
@@ -345,8 +527,9 @@ def timing_lock(exclusive):
 
 
 def rerun_command(ex, tree):
+    seed = os.environ.get("GRADER_SEED")
     if tree == "exercises":
-        return f"make check EX={ex}"
+        return f"make check EX={ex}" + (f" SEED={seed}" if seed else "")
     if tree in BUILD_DIRS:
         return f"python3 grader/grade.py check --tree {tree} --ex {ex}"
     return f"build/{'mut' if tree == 'mutants' else tree}/{ex.removeprefix('grader/')} --verbose"
@@ -354,25 +537,60 @@ def rerun_command(ex, tree):
 
 # ---- scoring and the scoreboard ---------------------------------------
 
-def earned_tests(tests, settings):
-    """How many tests count as earned.  A skipped test (a speedup that one
-    core, or a machine too busy, could not judge) earns its share only when
-    course.conf says `set skipped-speedup full` *and* every test of the
-    exercise that did run passed: a stub, whose speedup test skips before
-    it runs any learner code, must not collect points for it."""
+LESSON_SUITE = "speedup"   # an exercise whose point is parallelism has one
+LESSON_SHARE = 0.5         # ... and it carries at least this share of the points
+FLAW = re.compile(r"data race|deadlock|lock-order|lock order", re.I)
+
+
+def test_shares(tests, settings, ex=None):
+    """Each test's share (summing to 1) of the exercise's points.  Tests
+    share equally, except that an exercise's `speedup` suite carries half
+    of the points (its lesson: a sequential impostor that passes the rest
+    earns half), or what a course.conf `weight EX SUITE SHARE` line says."""
+    weights = dict(settings.get("weights", {}).get(ex, {}))
+    suites = {s for s, *_ in tests}
+    if LESSON_SUITE in suites and len(suites) > 1:
+        weights.setdefault(LESSON_SUITE, LESSON_SHARE)
+    weights = {k: v for k, v in weights.items() if k in suites}
+    rest = [t for t in tests if t[0] not in weights]
+    left = max(0.0, 1.0 - sum(weights.values()))
+    if not rest:  # the weighted suites are all there is: scale them to 1
+        total = sum(weights.values()) or 1.0
+        weights, left = {k: v / total for k, v in weights.items()}, 0.0
+    count = {k: sum(1 for t in tests if t[0] == k) for k in weights}
+    return [weights[t[0]] / count[t[0]] if t[0] in weights else left / len(rest) for t in tests]
+
+
+def capped(tests):
+    """A race or a deadlock found by any test caps the exercise at half."""
+    return any(st not in ("PASSED", "SKIPPED") and (s == "race" or FLAW.search(m))
+               for s, _, st, m in tests)
+
+
+def earned_shares(tests, settings, ex=None):
+    """[(share, earned share)] per test, the cap applied."""
+    shares = test_shares(tests, settings, ex)
+    ok = earned_flags(tests, settings)
+    pairs = [(sh, sh if e else 0.0) for sh, e in zip(shares, ok)]
+    got = sum(e for _, e in pairs)
+    if capped(tests) and got > 0.5:
+        pairs = [(sh, e * 0.5 / got) for sh, e in pairs]
+    return pairs
+
+
+def earned_flags(tests, settings):
     judged = [st for _, _, st, _ in tests if st != "SKIPPED"]
     credit_skips = (settings.get("skipped-speedup") == "full"
                     and bool(judged) and all(st == "PASSED" for st in judged))
-    return sum(1 for _, _, st, _ in tests
-               if st == "PASSED" or (st == "SKIPPED" and credit_skips))
+    return [st == "PASSED" or (st == "SKIPPED" and credit_skips) for _, _, st, _ in tests]
 
 
-def score(result, points, settings):
-    """Each test, public or private, is worth an equal share of the points."""
+def score(result, points, settings, ex=None):
+    """Points for an exercise: see test_shares() and capped()."""
     tests = result["tests"] + result.get("hidden", [])
     if not tests or result.get("build_error"):
         return 0.0
-    return round(points * earned_tests(tests, settings) / len(tests), 2)
+    return round(points * sum(e for _, e in earned_shares(tests, settings, ex)), 2)
 
 
 def verdict(result, tests=None):
@@ -431,15 +649,15 @@ def skip_policy(settings):
     return "A skipped test scores no points (course.conf: set skipped-speedup none)."
 
 
-def gradescope_entry(name, tests, result, points, settings, visibility, rerun):
+def gradescope_entry(name, tests, result, points, settings, visibility, rerun, ex=None):
     """One tests[] entry of results.json: an exercise's public tests, or its
-    private tests (with the visibility course.conf gives them)."""
-    total = len(result["tests"]) + len(result.get("hidden", []))
-    share = points * len(tests) / total if total else points
-    if result.get("build_error"):
-        earned = 0.0
-    else:
-        earned = share * earned_tests(tests, settings) / len(tests) if tests else 0.0
+    private tests (with the visibility course.conf gives them), worth their
+    shares of the exercise's points (test_shares)."""
+    every = result["tests"] + result.get("hidden", [])
+    pairs = earned_shares(every, settings, ex) if every else []
+    mine = [p for t, p in zip(every, pairs) if t in tests]
+    share = points * sum(sh for sh, _ in mine) if every else points
+    earned = 0.0 if result.get("build_error") else points * sum(e for _, e in mine)
     mark, why = verdict(result, tests)
     lines = [why or "all tests passed"] + list(test_lines(tests))
     if any(st == "SKIPPED" for _, _, st, _ in tests):
@@ -456,10 +674,10 @@ def gradescope_json(rows, elapsed, settings, note=""):
     for ex, result, earned, points, mark, why in rows:
         public = result["tests"] if result["tests"] or not result.get("hidden") else []
         tests.append(gradescope_entry(ex, public, result, points, settings, "visible",
-                                      rerun_command(ex, "exercises")))
+                                      rerun_command(ex, "exercises"), ex))
         if result.get("hidden"):
             tests.append(gradescope_entry(ex + " (private tests)", result["hidden"], result,
-                                          points, settings, settings["hidden-visibility"], ""))
+                                          points, settings, settings["hidden-visibility"], "", ex))
     passed = sum(1 for r in rows if r[4] == "✓")
     output = f"{passed} of {len(rows)} exercises pass."
     return {"score": round(sum(r[2] for r in rows), 2),
@@ -530,8 +748,17 @@ def progress_lines(course, done):
     return lines
 
 
+def choose_seed(given):
+    """The seed that draws this run's inputs (a range's start, ...): given
+    (`make check SEED=`), or new.  Exported as GRADER_SEED for the tests."""
+    seed = given or os.environ.get("GRADER_SEED") or str(int.from_bytes(os.urandom(4), "little"))
+    os.environ["GRADER_SEED"] = seed
+    return seed
+
+
 def check(args):
     start = time.time()
+    seed = choose_seed(args.seed)
     points, settings = read_config(os.path.join(ROOT, args.config))
     everything = course_order(all_exercises(args.tree), points)
     if not args.ex:
@@ -552,7 +779,7 @@ def check(args):
             print(f"\n ch  {'exercise':<{width}}    points     result")
             header = True
         pts = points.get(ex, 0)
-        earned = score(result, pts, settings)
+        earned = score(result, pts, settings, ex)
         mark, why = verdict(result)
         rows.append((ex, result, earned, pts, mark, why))
         print_row(ex, earned, pts, mark, why, rerun_command(ex, args.tree), width)
@@ -568,6 +795,8 @@ def check(args):
     with open(args.gradescope or results, "w") as f:
         json.dump(gradescope_json(rows, time.time() - start, settings), f, indent=2)
     print(" Reports: build/results/ (JUnit XML per exercise, results.json)")
+    print(f" Seed {seed} drew this run's inputs (make check SEED={seed} draws the same);"
+          f" tests ran as {run_as()}.")
     if args.tree == "exercises":  # the last word: where the learner stands
         remember(rows)
         course = [e for e in everything if e in points] or everything
@@ -588,6 +817,7 @@ def main():
     c.add_argument("--gradescope", default="", help="where to write results.json")
     c.add_argument("--no-hidden", action="store_true", help="leave out the private tests")
     c.add_argument("--verbose", action="store_true")
+    c.add_argument("--seed", default="", help="the inputs' seed (make check SEED=...)")
     args = ap.parse_args()
     os.chdir(ROOT)
     sys.exit(check(args))

@@ -12,26 +12,31 @@ $(B)/check/08-mpi/%: CC := $(MPICC)
 $(B)/sol/08-mpi/%: CC := $(MPICC)
 $(B)/mut/08-mpi/%: CC := $(MPICC)
 $(B)/testobj/08-mpi/%: CC := $(MPICC)
+$(B)/contract/08-mpi.keep: CC := $(MPICC)
+$(B)/lo/exercises/08-mpi/%: CC := $(MPICC)
+$(B)/lo/solutions/08-mpi/%: CC := $(MPICC)
+$(B)/lo/tests/08-mpi/%: CC := $(MPICC)
+$(B)/lo/$(B)/mutsrc/08-mpi/%: CC := $(MPICC)
 
 MPI_HARNESS := grader/mpi/harness.c grader/mpi/harness.h grader/mpi_trace.h
 
-# $1: the implementation source, $2: the exercise (08-mpi/NAME)
+# $1: the learner's vetted object, $2: the exercise (08-mpi/NAME)
 mpi_link = $(MPICC) $(TEST_CFLAGS) -Igrader/mpi -Iexercises/$(dir $2) \
            tests/$2.mpi.c $1 grader/mpi/harness.c $(B)/san/lib.a $(LDLIBS) -o $@
 
-$(B)/check/08-mpi/%.mpi: tests/08-mpi/%.mpi.c exercises/08-mpi/%.c $(MPI_HARNESS) \
+$(B)/check/08-mpi/%.mpi: tests/08-mpi/%.mpi.c $$(call lo,exercises/08-mpi/$$*.c,san) $(MPI_HARNESS) \
                          $(HEADERS) $(B)/san/lib.a $(B)/sum/check/08-mpi/%.sum
 	@mkdir -p $(@D)
-	$(call mpi_link,exercises/08-mpi/$*.c,08-mpi/$*)
-$(B)/sol/08-mpi/%.mpi: tests/08-mpi/%.mpi.c solutions/08-mpi/%.c $(MPI_HARNESS) \
+	$(call mpi_link,$(call lo,exercises/08-mpi/$*.c,san),08-mpi/$*)
+$(B)/sol/08-mpi/%.mpi: tests/08-mpi/%.mpi.c $$(call lo,solutions/08-mpi/$$*.c,san) $(MPI_HARNESS) \
                        $(HEADERS) $(B)/san/lib.a $(B)/sum/sol/08-mpi/%.sum
 	@mkdir -p $(@D)
-	$(call mpi_link,solutions/08-mpi/$*.c,08-mpi/$*)
-$(B)/mut/08-mpi/mutants/%.mpi: $$(call mut_src,08-mpi/mutants/$$*) \
+	$(call mpi_link,$(call lo,solutions/08-mpi/$*.c,san),08-mpi/$*)
+$(B)/mut/08-mpi/mutants/%.mpi: $$(call lo,$$(call mut_src,08-mpi/mutants/$$*),san) \
                                tests/08-mpi/$$(firstword $$(subst --, ,$$*)).mpi.c \
                                $(MPI_HARNESS) $(HEADERS) $(B)/san/lib.a
 	@mkdir -p $(@D)
-	$(call mpi_link,$(call mut_src,08-mpi/mutants/$*),08-mpi/$(firstword $(subst --, ,$*)))
+	$(call mpi_link,$(call lo,$(call mut_src,08-mpi/mutants/$*),san),08-mpi/$(firstword $(subst --, ,$*)))
 
 # Each test binary needs its driver next to it.
 MPI_EXERCISES := $(patsubst tests/08-mpi/%.mpi.c,%,$(wildcard tests/08-mpi/*.mpi.c))
