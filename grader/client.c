@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 
 struct cl_latency cl_ping_while_busy(int port, const struct cl_heavy *h, double *all,
@@ -80,4 +82,148 @@ struct cl_latency cl_latency_of(double *v, int n)
         L.p90 = v[(n * 9) / 10];
     }
     return L;
+}
+
+/* ---- a client that stops reading ------------------------------------------ */
+
+#define HOG_TARGET_BYTES (2u << 20) /* replies asked: many times the buffers */
+#define HOG_STALL_S 0.3             /* nothing taken this long: it stopped reading */
+#define HOG_FLOOD_S 3.0             /* the flood's longest */
+#define HOG_HOLD_S 0.5              /* probing goes on this long after it */
+
+void cl_small_buffers(int listen_fd)
+{
+    int small = 32 * 1024;
+    setsockopt(listen_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(listen_fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+}
+
+struct hog {
+    int fd, flooding;
+    size_t len, off, sent;
+    double last_progress;
+    char chunk[65536]; /* whole requests, sent round and round */
+};
+
+/* Small buffers, set before connect(): the window the hog offers stays
+ * small, so unread replies soon pile up in the server, and what it has
+ * sent is what the server took, not what its own kernel holds. */
+static int hog_connect(struct hog *g, int port, const struct cl_hog *h)
+{
+    char line[80];
+    int small = 16 * 1024;
+    g->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (g->fd < 0 || setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small) ||
+        setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) ||
+        connect(g->fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        cl_ask_within(g->fd, h->probe, line, sizeof line, h->hello_s) < 0)
+        return -1;
+    size_t n = strlen(h->request);
+    for (g->len = 0; g->len + n <= sizeof g->chunk; g->len += n)
+        memcpy(g->chunk + g->len, h->request, n);
+    g->flooding = 1;
+    g->last_progress = now_s();
+    return 0;
+}
+
+static void hog_push(struct hog *g)
+{
+    ssize_t n = send(g->fd, g->chunk + g->off, g->len - g->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+        g->sent += (size_t)n;
+        g->off = (g->off + (size_t)n) % g->len;
+        g->last_progress = now_s();
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        g->flooding = 0; /* the server closed it: allowed, it broke the rules */
+    }
+}
+
+/* Stop flooding once the replies asked for are many times what the
+ * buffers hold, or the server stopped taking requests, or time is up. */
+static int hog_done(struct hog *g, const struct cl_hog *h, double t0, struct cl_stall *S)
+{
+    double now = now_s();
+    double asked = (double)(g->sent / strlen(h->request)) * (double)h->reply_bytes;
+    S->stalled = now - g->last_progress > HOG_STALL_S;
+    return !g->flooding || asked >= HOG_TARGET_BYTES || S->stalled ||
+           now - t0 > HOG_FLOOD_S;
+}
+
+/* One probe's reply, if it is there; 1 when answered. */
+static int take_answer(int fd, const struct cl_hog *h, struct cl_stall *S, double sent_at,
+                       double *lat)
+{
+    char line[80];
+    int r = cl_line(fd, line, sizeof line, CL_FROZEN_CAP_S);
+    if (r < 0 || strcmp(line, h->answer) != 0) {
+        S->wrong = 1;
+        snprintf(S->reply, sizeof S->reply, "%s", r == -1 ? "(end of file)"
+                 : r == -2 ? "(half a line)" : shown(line));
+        return 0;
+    }
+    double waited = now_s() - sent_at;
+    S->frozen_s = waited > S->frozen_s ? waited : S->frozen_s;
+    lat[S->probes++] = waited * 1000;
+    return 1;
+}
+
+struct cl_stall cl_probe_beside_hog(int port, const struct cl_hog *h)
+{
+    struct cl_stall S = { 0 };
+    static struct hog g;
+    static double lat[4096];
+    char line[80];
+    memset(&g, 0, sizeof g);
+    g.fd = -1;
+    int pinger = cl_connect(port);
+    if (pinger < 0 || cl_ask_within(pinger, h->probe, line, sizeof line, h->hello_s) < 0 ||
+        hog_connect(&g, port, h) != 0) {
+        S.wrong = -1;
+        goto out;
+    }
+    double t0 = now_s(), hold_until = 0, next = t0, sent_at = 0;
+    int waiting = 0;
+    while (S.probes < 4096 && !S.wrong) {
+        double now = now_s();
+        if (g.flooding && hog_done(&g, h, t0, &S)) {
+            g.flooding = 0;
+            hold_until = now + HOG_HOLD_S;
+        }
+        if (!g.flooding && now >= hold_until && !waiting)
+            break;
+        if (waiting && now - sent_at >= CL_FROZEN_CAP_S) {
+            S.frozen_s = now - sent_at; /* and counting: give up */
+            break;
+        }
+        if (!waiting && now >= next) {
+            cl_send(pinger, h->probe);
+            sent_at = now, waiting = 1;
+        }
+        struct pollfd p[2] = { { pinger, POLLIN, 0 }, { g.fd, g.flooding ? POLLOUT : 0, 0 } };
+        poll(p, 2, 1);
+        if (p[0].revents && take_answer(pinger, h, &S, sent_at, lat))
+            waiting = 0, next = now_s() + 0.002;
+        if (p[1].revents & POLLOUT)
+            hog_push(&g);
+    }
+    S.sent_mb = (double)g.sent / 1e6;
+    S.asked_mb = (double)(g.sent / strlen(h->request)) * (double)h->reply_bytes / 1e6;
+    cl_reset(g.fd); /* the hog leaves: a blocked server wakes up now */
+    g.fd = -1;
+    struct cl_latency L = cl_latency_of(lat, S.probes);
+    S.p50 = L.p50, S.p90 = L.p90;
+    /* A frozen server has the probe's old request to answer first. */
+    if (!S.wrong && (!waiting || cl_line(pinger, line, sizeof line, CL_FROZEN_CAP_S) >= 0) &&
+        cl_ask_within(pinger, h->probe, line, sizeof line, CL_FROZEN_CAP_S) < 0) {
+        S.wrong = -2;
+        snprintf(S.reply, sizeof S.reply, "%s", shown(line));
+    }
+out:
+    if (g.fd >= 0)
+        close(g.fd);
+    if (pinger >= 0)
+        close(pinger);
+    return S;
 }

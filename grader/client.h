@@ -158,4 +158,46 @@ struct cl_latency cl_ping_while_busy(int port, const struct cl_heavy *h, double 
 /* Median and 90th percentile of v[0..n) (sorts v). */
 struct cl_latency cl_latency_of(double *v, int n);
 
+/* ---- a client that stops reading (client.c) -------------------------------
+ *
+ * The loop must never block on one client.  The hog sends the same
+ * request over and over and never reads a reply, until the server's send
+ * buffer towards it is full: the replies asked for exceed every kernel
+ * buffer between them many times over, or the server stops taking its
+ * requests (backpressure, or a server stuck in send()).  Meanwhile, and
+ * for a while after, another client sends its probe every 2 ms and times
+ * each reply.  A server that blocks in send() answers nobody until the
+ * hog leaves; a probe that waits CL_FROZEN_CAP_S ends the measurement. */
+
+#define CL_FROZEN_CAP_S 2.0  /* the longest the probe waits for a reply */
+#define CL_FROZEN_FAIL_S 1.0 /* a wait this long is a frozen server */
+
+struct cl_hog {
+    const char *request; /* sent over and over, e.g. "GET big\n" */
+    size_t reply_bytes;  /* what each one asks back, '\n' included */
+    const char *probe;   /* the other client's request, e.g. "PING\n" */
+    const char *answer;  /* and its reply, without '\n': "PONG" */
+    double hello_s;      /* how long the first probe on each client may take */
+};
+
+struct cl_stall {
+    double frozen_s;   /* the longest a probe waited for its reply */
+    double p50, p90;   /* ms, probes answered */
+    int probes;
+    double sent_mb, asked_mb; /* the hog's requests, and the replies they asked */
+    int stalled;       /* the server stopped taking the hog's requests */
+    int wrong;         /* 1: a wrong reply; -1: no connection or no first reply */
+    char reply[80];    /* the wrong reply, through shown() */
+};
+
+/* Flood `port` from a hog with a small receive buffer while probing it
+ * from another client; then reset the hog and probe once more (that
+ * reply must come within CL_FROZEN_CAP_S too).  A few seconds at most. */
+struct cl_stall cl_probe_beside_hog(int port, const struct cl_hog *h);
+
+/* Give a listening socket, and the connections it accepts, small kernel
+ * buffers (SO_SNDBUF and SO_RCVBUF of 32 KiB), so that a few hundred KB
+ * of unread replies fill them. */
+void cl_small_buffers(int listen_fd);
+
 #endif

@@ -6,6 +6,7 @@
  * closed, no memory leaked.  While it runs, the test looks at the server
  * through /proc (peek.h): the sockets it holds and the CPU it burns. */
 #define _GNU_SOURCE
+#include "client.h"
 #include "grader.h"
 #include "io.h"
 #include "lineserver.h"
@@ -425,5 +426,42 @@ Test(timing, an_idle_server_uses_no_cpu)
               "idle server must sleep in the kernel (epoll_wait or poll with no "
               "timeout, or the time to the next timer), not poll in a loop",
               cpu * 1e3, wall * 1e3, 100 * cpu / wall);
+    stop(&s);
+}
+
+/* ---- one client that stops reading must not freeze the others ------------ */
+
+/* A hog sends 100-byte lines and never reads a reply, until the server's
+ * buffers towards it are full and it stops taking lines; another client
+ * sends a line every 2 ms meanwhile, and its reply must keep coming.  A
+ * server that loops on send(), or made the socket blocking, is stuck in
+ * send() from then on and answers nobody until the hog leaves. */
+Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+{
+    struct server s;
+    start_with(&s, 1);
+    static char hog_line[101];
+    memset(hog_line, 'h', 99);
+    hog_line[99] = '\n';
+    struct cl_hog h = { .request = hog_line, .reply_bytes = 100, .probe = "ping\n",
+                        .answer = "PING", .hello_s = 3.0 };
+    struct cl_stall S = cl_probe_beside_hog(s.port, &h);
+    cr_log_info("beside a client that stopped reading (%.1f MB of replies asked): "
+                "%d replies, median %.2f ms, 90th percentile %.2f ms, longest %.0f ms",
+                S.asked_mb, S.probes, S.p50, S.p90, S.frozen_s * 1e3);
+    assert_alive(&s, "while one client sent lines and read no reply (SIGPIPE? "
+                 "use send() with MSG_NOSIGNAL)");
+    SERVER_ASSERT(&s, S.wrong != -1, "a client could not connect, or got no reply "
+                  "to its first line within 3 s");
+    cr_assert(S.frozen_s < CL_FROZEN_FAIL_S, "one client that stopped reading froze "
+              "the server for %.1f s: it sent %.2f MB of lines and read no reply, and "
+              "meanwhile another client's 'ping' line got no reply (the replies that "
+              "came took %.1f ms, median).  Never wait in send(): keep the socket "
+              "non-blocking, keep what send() did not take, and stop reading from "
+              "that client (el_set_events without EL_READ) until it catches up.  "
+              "Re-run: %s", S.frozen_s, S.sent_mb, S.p50, gr_rerun());
+    cr_assert(S.wrong == 0, "beside a client that stopped reading, another client "
+              "sent 'ping' and got '%s' instead of 'PING'%s", S.reply,
+              S.wrong == -2 ? " after the first client left" : "");
     stop(&s);
 }
