@@ -18,6 +18,7 @@ the `# machine:` line says where it was measured.
 A span `[]{.data include=plots/NN-slug/X.dat row=2 col=wall_(s)}` becomes
 one measured value, so numbers in the prose come from the same data as
 the figures.  `row` is a data row's number (from 1) or its first field;
+`row=last` is the last row, whatever the machine made of the table;
 `col` is a column's name or number; `times=N` multiplies the value.
 `[]{.machine include=...}` gives the machine the data was measured on.
 ]]
@@ -137,6 +138,7 @@ end
 local function data_value(span, path)
   local data, row, col = read_data(path), span.attributes.row, span.attributes.col
   local r = tonumber(row) and data.rows[tonumber(row)]
+  if row == "last" then r = data.rows[#data.rows] end
   for _, cells in ipairs(data.rows) do
     if not r and cells[1] == row then r = cells end
   end
