@@ -2,10 +2,11 @@
  *
  * After fork() the child sees every variable of the parent at the same
  * address, with the same value.  But it is a copy: what the child changes,
- * the parent never sees.  The kernel does not copy anything at fork time;
- * parent and child share each page, read-only, until one of them writes to
- * it.  That first write faults, and the kernel copies that one page
- * ("copy-on-write").  The page-fault counter shows it. */
+ * the parent never sees.  At fork time the kernel copies the page tables
+ * (the map of the memory), not the pages themselves: parent and child
+ * share each page, read-only, until one of them writes to it.  That first
+ * write faults, and the kernel copies that one page ("copy-on-write").
+ * The page-fault counter shows it. */
 #include "io.h"
 #include "timing.h"
 
