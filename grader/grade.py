@@ -318,6 +318,8 @@ def run_phase(binary, pattern, jobs, env):
     for fd in (control_r, report_w):
         os.close(fd)
     env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD))
+    if pw:  # root's PATH and HOME may hold folders that user cannot enter
+        env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp")
     cmd = [binary, "--timeout=120", f"--json=/dev/fd/{REPORT_FD}", "--color=never", "-S"]
     try:
         p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -602,6 +604,8 @@ def verdict(result, tests=None):
     failing = [(s, t, st, m) for s, t, st, m in tests if st not in ("PASSED", "SKIPPED")]
     if result.get("error") and not tests:
         return "✗", result["error"]
+    if not tests:
+        return "✗", "the test program reported no results"
     if failing and all(TODO_MARK in m for *_, m in failing):
         return "✗", "not started: " + failing[0][3].split(TODO_MARK, 1)[1]
     if failing:

@@ -77,7 +77,7 @@ def line_of(source, pattern):
     try:
         with open(os.path.join(ROOT, source), errors="replace") as f:
             for n, text in enumerate(f, 1):
-                if re.search(pattern, text):
+                if re.search(pattern, text) and not re.match(r"\s*(/\*|\*|//)", text):
                     return n
     except OSError:
         pass

@@ -179,6 +179,13 @@ def must_fail(path):
     return [t.strip() for t in m.group(1).split(",")] if m else []
 
 
+def must_be_refused(path):
+    """`must be refused: words`: the vetting's sentence must hold the words."""
+    with open(path) as f:
+        m = re.search(r"must be refused:\s*([^\n*]+)", f.read(2000))
+    return m.group(1).strip() if m else ""
+
+
 def check_mutants(settings):
     stage("(m) every mutant is caught by the tests it names")
     muts = mutants()
@@ -194,6 +201,14 @@ def check_mutants(settings):
     for m in muts:
         wanted = must_fail(mutant_file(m))
         name = f"mutant {m}"
+        refusal = must_be_refused(mutant_file(m))
+        if refusal:  # grader/vet.py must turn it away before it is linked
+            why = built[f"build/mut/{m}"] or ""
+            record("refused" in why and refusal in why, f"{name} is refused ({refusal})",
+                   why or "it was built and linked: nothing refused it")
+            if why:
+                print(f"          caught: {why[:160]}")
+            continue
         if not wanted:
             record(False, name, "names no test (add a `must fail: suite/test` comment)")
             continue
@@ -327,6 +342,30 @@ def check_scoring_rule():
     record(grade.score(stub, 10, full) == 0,
            "scoring: a stub earns nothing for a skipped speedup test, even with `full`",
            f"it scored {grade.score(stub, 10, full)}")
+    # class 12: a sequential impostor passes every test but the speedup one
+    impostor = {"tests": [("x", a, "PASSED", "") for a in "abcdef"] +
+                [("speedup", "s", "FAILED", "speedup 0.5 of what this machine delivers")]}
+    record(grade.score(impostor, 10, none) == 5,
+           "scoring: the speedup suite carries half the points (a sequential impostor earns 5 of 10)",
+           f"it scored {grade.score(impostor, 10, none)}")
+    racy = {"tests": [("x", a, "PASSED", "") for a in "abcdef"] + [("speedup", "s", "PASSED", ""),
+            ("race", "no_data_race", "FAILED", "ThreadSanitizer found a data race")]}
+    record(grade.score(racy, 10, none) == 5,
+           "scoring: a detected race caps the exercise at half its points",
+           f"it scored {grade.score(racy, 10, none)}")
+    weighted = dict(none, weights={"ch/ex": {"speedup": 0.8}})
+    record(grade.score(impostor, 10, weighted, "ch/ex") == 2,
+           "scoring: a course.conf `weight` line sets the speedup suite's share",
+           f"it scored {grade.score(impostor, 10, weighted, 'ch/ex')}")
+    # classes 1 and 3: a test that the report lacks, or holds twice, fails
+    got = grade.one_result_each([("s", "a"), ("s", "b"), ("s", "c")],
+                                [("s", "a", "PASSED", ""), ("s", "c", "PASSED", ""),
+                                 ("s", "c", "PASSED", "")], "")
+    record([st for _, _, st, _ in got] == ["PASSED", "FAILED", "FAILED"]
+           and grade.MISSING in got[1][3],
+           "reports: a test missing from the report, or in it twice, fails", str(got))
+    record(grade.verdict({"tests": [], "error": None})[0] != "✓",
+           "reports: a run with no results at all is never a pass")
 
 
 def check_workflow():
