@@ -10,13 +10,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-void srv_start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
-               double timeout_s)
+static void start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
+                  double timeout_s, int small)
 {
     memset(s, 0, sizeof *s);
     s->what = what;
     int p[2];
     int lfd = tcp_listen_loopback(&s->port);
+    if (small && lfd >= 0)
+        cl_small_buffers(lfd);
     /* A socket pair, not a pipe: the test writes with MSG_NOSIGNAL, so a
      * server that is already gone cannot kill the test with SIGPIPE. */
     cr_assert(lfd >= 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0,
@@ -28,6 +30,18 @@ void srv_start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
     close(lfd); /* the server's now: connections queue until it accepts */
     close(p[0]);
     s->stop_w = p[1];
+}
+
+void srv_start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
+               double timeout_s)
+{
+    start(s, in_sandbox, arg, what, timeout_s, 0);
+}
+
+void srv_start_small(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
+                     double timeout_s)
+{
+    start(s, in_sandbox, arg, what, timeout_s, 1);
 }
 
 struct gr_run server_stop(struct served *s)
@@ -82,4 +96,30 @@ void srv_time_pings(struct served *mine, struct served *ref, const struct cl_hea
         cr_skip_test("inconclusive: even the reference, which counts on the loop "
                      "thread, answered PING in %.1f ms (median); the machine is too "
                      "fast or too odd to tell", R->p50);
+}
+
+void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint)
+{
+    struct cl_stall S = cl_probe_beside_hog(s->port, h);
+    int len = (int)strcspn(h->request, "\n");
+    cr_log_info("beside a client that sent '%.*s' and read nothing (%.2f MB of "
+                "replies asked%s): %d replies, median %.2f ms, 90th percentile "
+                "%.2f ms, longest %.0f ms", len, h->request, S.asked_mb,
+                S.stalled ? ", then the server stopped taking them" : "", S.probes,
+                S.p50, S.p90, S.frozen_s * 1e3);
+    srv_expect(s, S.wrong != -1, "a client could not connect, or its first %.*s "
+               "got no reply within %.0f s", (int)strcspn(h->probe, "\n"), h->probe,
+               h->hello_s);
+    srv_expect(s, S.frozen_s < CL_FROZEN_FAIL_S, "one client that stopped reading "
+               "froze the server for %.1f s: it sent '%.*s' over and over (%.2f MB, "
+               "asking for %.1f MB of replies) and read none, and meanwhile another "
+               "client's %.*s got no reply (the replies that came took %.2f ms, "
+               "median).  %s  Re-run: %s", S.frozen_s, len, h->request, S.sent_mb,
+               S.asked_mb, (int)strcspn(h->probe, "\n"), h->probe, S.p50, hint,
+               gr_rerun());
+    srv_expect(s, S.wrong == 0, "beside a client that stopped reading, another "
+               "client sent %.*s and got '%s' instead of '%s'%s",
+               (int)strcspn(h->probe, "\n"), h->probe, S.reply, h->answer,
+               S.wrong == -2 ? " once the first client had left" : "");
+    server_stop_clean(s);
 }

@@ -31,6 +31,11 @@ struct served {
 void srv_start(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
                double timeout_s);
 
+/* The same, with small kernel buffers on the listening socket (and so on
+ * every connection it accepts): see cl_small_buffers(). */
+void srv_start_small(struct served *s, gr_fn in_sandbox, void *arg, const char *what,
+                     double timeout_s);
+
 /* Ask the server to stop, and wait for it to return (once). */
 struct gr_run server_stop(struct served *s);
 
@@ -59,5 +64,13 @@ void server_stop_clean(struct served *s);
  * each; the verdict, with its hint, is the test's. */
 void srv_time_pings(struct served *mine, struct served *ref, const struct cl_heavy *h,
                     struct cl_latency *M, struct cl_latency *R);
+
+/* ---- one client that stops reading freezes nothing ---------------------- */
+
+/* Run cl_probe_beside_hog() against a server started with
+ * srv_start_small(), stop it (cleanly), and fail the test if a probe
+ * waited CL_FROZEN_FAIL_S or more, with "one client that stopped reading
+ * froze the server for 2.0 s", what the hog did, and `hint`. */
+void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint);
 
 #endif

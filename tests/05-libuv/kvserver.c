@@ -244,3 +244,22 @@ Test(kvserver, clean_shutdown)
     cr_assert(took < 5, "kv_serve() took %.1f s to return after stop_fd became "
               "readable: close the clients, do not wait for them", took);
 }
+
+/* One client asks for a 200-byte value over and over and reads no reply,
+ * until the server's buffers towards it are full; another client's PING
+ * must still be answered meanwhile (grader/server.h). */
+Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+{
+    struct served s;
+    server_start_small(&s, kv_serve, WHAT, 30);
+    int fd = cl_connect(s.port);
+    srv_expect(&s, fd >= 0, "could not connect to the server");
+    char value[201];
+    memset(value, 'z', 200);
+    value[200] = '\0';
+    srv_ask(&s, fd, "OK", "SET big %s\n", value);
+    close(fd);
+    struct cl_hog h = { .request = "GET big\n", .reply_bytes = sizeof "VALUE " + 200,
+                        .probe = "PING\n", .answer = "PONG", .hello_s = 3.0 };
+    srv_never_frozen(&s, &h, UV_NEVER_BLOCK_HINT);
+}

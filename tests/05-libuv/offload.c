@@ -245,6 +245,19 @@ Test(timing, pings_stay_fast, .timeout = 60)
               R.p50, R.p50 / 4, M.p90, M.p50, M.pings);
 }
 
+/* One client sends a line the server does not know, over and over, and
+ * reads none of the errors; another client's PING must still be answered
+ * meanwhile (grader/server.h).  That client breaks the rule of one request
+ * at a time: the server may close it, but not freeze for it. */
+Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+{
+    struct served s;
+    server_start_small(&s, offload_serve, WHAT, 30);
+    struct cl_hog h = { .request = "?\n", .reply_bytes = sizeof "ERR unknown command",
+                        .probe = "PING\n", .answer = "PONG", .hello_s = 3.0 };
+    srv_never_frozen(&s, &h, UV_NEVER_BLOCK_HINT);
+}
+
 /* ---- the pool threads and the loop thread share nothing unguarded ------ */
 
 Test(race, no_data_race)

@@ -52,6 +52,21 @@ static inline void server_start(struct served *s, serve_fn fn, const char *what,
     srv_start(s, serve_in_sandbox, &a, what, timeout_s);
 }
 
+/* The same with small kernel buffers (the timing test whose client stops
+ * reading fills them): see srv_start_small(). */
+static inline void server_start_small(struct served *s, serve_fn fn, const char *what,
+                                      double timeout_s)
+{
+    struct serve_arg a = { .fn = fn };
+    srv_start_small(s, serve_in_sandbox, &a, what, timeout_s);
+}
+
+/* What to do instead of blocking, for libuv servers. */
+#define UV_NEVER_BLOCK_HINT                                                 \
+    "uv_write() never waits: it queues what the socket does not take yet.  " \
+    "Do not make a client's stream blocking (uv_stream_set_blocking) and do " \
+    "not write() to its descriptor yourself."
+
 /* Send a request and read one reply line (3 s at most). */
 static inline int cl_ask(int fd, const char *request, char *reply, size_t n)
 {
