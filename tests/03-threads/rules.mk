@@ -11,3 +11,8 @@ TRANSFER_WRAP := -Wl,--wrap=pthread_mutex_lock,--wrap=pthread_mutex_trylock,--wr
 $(B)/check/03-threads/transfer: TEST_LDLIBS += $(TRANSFER_WRAP)
 $(B)/sol/03-threads/transfer: TEST_LDLIBS += $(TRANSFER_WRAP)
 $(B)/mut/03-threads/mutants/transfer--%: TEST_LDLIBS += $(TRANSFER_WRAP)
+
+# Exercise 3.7 (spsc) counts the mutexes its ring takes: none is allowed.
+$(B)/check/03-threads/spsc: TEST_LDLIBS += $(TRANSFER_WRAP)
+$(B)/sol/03-threads/spsc: TEST_LDLIBS += $(TRANSFER_WRAP)
+$(B)/mut/03-threads/mutants/spsc--%: TEST_LDLIBS += $(TRANSFER_WRAP)
