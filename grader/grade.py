@@ -213,20 +213,37 @@ def expected_tests(binary):
     return tests
 
 
+_user = []
+
+
 def target_user():
     """As root (Gradescope, CI containers), the test programs run as an
     unprivileged user (GRADER_USER, default nobody): learner code then
     cannot read what its user may not (the bundle's private tests and
     solutions are made unreadable to it), cannot write the results, and
-    RLIMIT_NPROC binds it again.  GRADER_USER=root keeps root.  Returns
-    that user's passwd entry, or None when there is nothing to drop."""
+    RLIMIT_NPROC binds it again.  GRADER_USER=root keeps root, and so does
+    a checkout that user cannot enter (a folder under /root): run_as()
+    says which.  Returns that user's passwd entry, or None."""
+    if not _user:
+        _user.append(find_user())
+    return _user[0]
+
+
+def find_user():
     user = os.environ.get("GRADER_USER", "nobody")
     if os.geteuid() != 0 or user == "root":
         return None
     try:
-        return pwd.getpwnam(user)
+        pw = pwd.getpwnam(user)
     except KeyError:
         return None
+
+    def drop():
+        os.setgroups([])
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+    probe = subprocess.run(["test", "-x", os.path.join(ROOT, "grader")], preexec_fn=drop)
+    return pw if probe.returncode == 0 else None
 
 
 def unprivileged():
@@ -245,7 +262,11 @@ def unprivileged():
 def run_as():
     """Who the test programs run as, for the scoreboard's last lines."""
     pw = target_user()
-    return pw.pw_name if pw else pwd.getpwuid(os.geteuid()).pw_name
+    if pw:
+        return pw.pw_name
+    if os.geteuid() == 0 and os.environ.get("GRADER_USER", "nobody") != "root":
+        return "root (the user nobody cannot enter this checkout)"
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 _subreaper = []

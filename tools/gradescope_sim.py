@@ -167,6 +167,24 @@ def run(root, tree, one_core=False, skipped="none", seed=None, only=None):
         return json.load(f), p.stdout + p.stderr
 
 
+def lockdown(root):
+    """What learner code, run as nobody, must not reach after a run: []
+    when all holds (or when this is not root, and nothing was dropped)."""
+    user = grade.target_user()
+    if not user:
+        return []
+    bad = []
+    hidden = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(root, "source", "tests"))
+              for f in fs if "/hidden" in d]
+
+    def as_user(*cmd):
+        return subprocess.run(cmd, preexec_fn=grade.unprivileged(), capture_output=True).returncode == 0
+    bad += [f"{user.pw_name} can read {h}" for h in hidden[:3] if as_user("cat", h)]
+    if as_user("touch", os.path.join(root, "results", "forged.json")):
+        bad.append(f"{user.pw_name} can write {root}/results")
+    return bad
+
+
 def expectations(results, expect, one_core, skipped):
     """What must hold of a run; [] when it does."""
     bad = validate(results)

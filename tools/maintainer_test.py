@@ -687,7 +687,7 @@ def check_gradescope(points, settings, seed=None):
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
             continue
-        bad = sim.expectations(results, expect, one_core, skipped)
+        bad = sim.expectations(results, expect, one_core, skipped) + sim.lockdown(root)
         skips = sim.skipped_lines(results)
         vis = [t["visibility"] for t in results["tests"] if t["name"].endswith("(private tests)")]
         n_hidden = sum(1 for e in (only or chosen) if grade.has_hidden(e))
