@@ -24,6 +24,8 @@ struct gr_limits {
     int allow_children; /* children may outlive the call */
     int no_leak_check;  /* skip LeakSanitizer (a library caches memory) */
     int fds_may_stay;   /* descriptors may stay open (a server still up) */
+    int max_tasks;      /* processes and threads alive at once, all counted
+                           (cgroup pids.max); 0 means max_forks + 1024 */
 };
 
 enum gr_outcome {
@@ -32,7 +34,12 @@ enum gr_outcome {
     GR_TIMEOUT,
     GR_CRASH,       /* killed by a signal or a sanitizer */
     GR_EXITED,      /* called exit() instead of returning */
+    GR_ESCAPED,     /* reached outside the sandbox: a process outlived the
+                       call, or it signalled the test process */
 };
+
+/* Threads whose CPU time a run records, in the order they were created. */
+#define GR_THREADS_SEEN 64
 
 struct gr_run {
     enum gr_outcome outcome;
@@ -40,6 +47,14 @@ struct gr_run {
     double wall, user, sys; /* around the call; waited-for children count */
     int forks, zombies, running_children, threads_left, fds_left;
     long leaked_bytes;
+    double self_cpu;     /* CPU seconds of the calling process, its threads
+                            included; children_cpu: its waited-for children */
+    double children_cpu;
+    int peak_tasks;      /* most tasks alive at once in the sandbox, threads
+                            and the sandbox itself included; 0: unknown */
+    int threads_created; /* pthread_create() calls that succeeded */
+    double thread_cpu[GR_THREADS_SEEN]; /* CPU seconds of each such thread */
+    int escaped;         /* processes found alive outside its process group */
     char problem[768];  /* the first problem as a sentence; "" when clean */
     char output[4096];  /* the end of what the code wrote to stderr */
     char stdout_text[8192]; /* the start of what it wrote to stdout */
@@ -64,6 +79,9 @@ struct gr_proc {
     size_t out_size;
     double deadline;
     struct gr_limits lim;
+    char cgroup[200];   /* this call's pids cgroup; "" when there is none */
+    int cgroup_v2, peak_sampled;
+    char marker[240];   /* $GRADER_STATE_DIR/call.* while the call runs */
 };
 int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
              const struct gr_limits *lim);
@@ -87,6 +105,19 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out);
 /* The command that re-runs this exercise, for messages. */
 const char *gr_rerun(void);
 
+/* This run's seed, for inputs the learner cannot predict: GRADER_SEED
+ * from the environment when set (make check SEED=N), else drawn once per
+ * process from getrandom().  Call it in the test, never in learner code,
+ * and put "seed N" in every failure message of a test that uses it. */
+unsigned long gr_seed(void);
+
+/* How this machine contains the sandbox, in words, for the report: the
+ * task budget ("cgroup v1 pids", "cgroup v2 pids", "RLIMIT_NPROC" or
+ * "the fork() wrapper only") and the way leftovers are found after a call
+ * ("the pids cgroup" or "a child subreaper and a /proc walk"). */
+const char *gr_budget_mechanism(void);
+const char *gr_containment(void);
+
 /* ---- speedup: judged against the machine, in the same run ---------- */
 
 struct gr_speedup {
@@ -98,6 +129,8 @@ struct gr_speedup {
     int workers;        /* workers the parallel version uses */
     int rounds;         /* interleaved rounds; 0 means 5 */
     double pass_mark;   /* (its speedup) / (kernel's speedup); 0 means 0.75 */
+    int children_work;  /* the contract says child processes do the work:
+                           the caller's own CPU time must stay a small part */
     const char *what;   /* e.g. "count_primes_threads(0, 2000000, 2)" */
 };
 

@@ -511,7 +511,18 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
      * the kernel itself got more than one core's worth (a busy machine
      * may give two ranks less than one core between them). */
     double need_cpu = kn_cpu > 1.2 ? 1 + 0.5 * (kn_cpu - 1) : 0;
-    j->slow = score < j->pass || par_cpu < need_cpu;
+    /* As in speedup.c: N ranks cannot make the reference more than N times
+     * faster; beyond 1.25 x N the code runs a different algorithm. */
+    int eff = j->ranks < usable_cores() ? j->ranks : usable_cores();
+    double most = 1.25 * eff;
+    j->slow = score < j->pass || par_cpu < need_cpu || S > most;
+    if (S > most)
+        return say(msg, n, GR_FAIL, "%s: a different algorithm, not "
+                   "parallelism: on %d ranks it ran %.2fx faster than the "
+                   "sequential reference on one, more than %d ranks can give "
+                   "(at most 1.25 x %d = %.2fx; medians of %d interleaved "
+                   "rounds). Parallelise the reference's method, as the "
+                   "contract asks", s->what, j->ranks, S, eff, eff, most, m.n);
     if (score < j->pass)
         return say(msg, n, GR_FAIL, "%s: not enough speedup: on %d ranks it "
                    "ran %.2fx faster than the sequential reference on one, "

@@ -2,11 +2,16 @@
  *
  * The child gets its own process group (so one kill reaches every process
  * it forks), rlimits, a shared fork counter (RLIMIT_NPROC does nothing for
- * root, and CI runs as root) and memfds for stdout and stderr.  After the
- * call it inspects itself through /proc and LeakSanitizer, and writes its
- * findings into memory shared with the parent. */
+ * root, and CI runs as root) and memfds for stdout and stderr.  Where the
+ * machine allows it, the child and everything it starts also live in a
+ * pids cgroup of their own: a cap on tasks that counts threads and raw
+ * clone() calls too, and a list of every process the call left, daemons
+ * included.  After the call the child inspects itself through /proc and
+ * LeakSanitizer, and writes its findings into memory shared with the
+ * parent. */
 #define _GNU_SOURCE
 #include "grader.h"
+#include "interpose.h"
 #include "report.h"
 
 #include "timing.h"
@@ -14,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,7 +27,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +51,23 @@ const char *gr_rerun(void)
     return buf;
 }
 
+unsigned long gr_seed(void)
+{
+    static unsigned long seed;
+    static int have;
+    if (!have) {
+        const char *env = getenv("GRADER_SEED");
+        if (env && *env)
+            seed = strtoul(env, NULL, 10);
+        else if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+            seed = (unsigned long)now_s() ^ (unsigned long)getpid() << 16;
+        if (!(env && *env))
+            seed %= 1000000; /* short enough to type back in */
+        have = 1;
+    }
+    return seed;
+}
+
 /* ---- the fork cap ---------------------------------------------------- */
 
 struct shared {
@@ -50,6 +75,8 @@ struct shared {
     _Atomic int cap_hit;
     int cap;
     int finished; /* the child got back from the call and checked itself */
+    int in_cgroup; /* the child joined the call's pids cgroup */
+    struct gr_watch watch; /* threads and refused signals (interpose.c) */
     struct gr_run run;
     char out[];
 };
@@ -72,6 +99,231 @@ pid_t __wrap_fork(void)
         }
     }
     return __real_fork();
+}
+
+/* ---- /proc, read the way the sandbox needs it ------------------------- */
+
+struct proc_info {
+    pid_t pid, ppid, pgrp;
+    char state;
+    int threads;
+};
+
+/* One process's state, parents and thread count from /proc/PID/stat. */
+static int read_stat(pid_t pid, struct proc_info *pi)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+    pi->pid = pid;
+    return rp && sscanf(rp + 2, "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u "
+                        "%*u %*u %*d %*d %*d %*d %d", &pi->state, &pi->ppid,
+                        &pi->pgrp, &pi->threads) == 4;
+}
+
+/* Every process on the machine; the caller frees the array. */
+static struct proc_info *all_procs(int *count)
+{
+    int n = 0, cap = 1024;
+    struct proc_info *v = malloc(cap * sizeof *v);
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (v && d && (e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        if (n == cap) {
+            struct proc_info *bigger = realloc(v, (cap *= 2) * sizeof *v);
+            if (!bigger)
+                break;
+            v = bigger;
+        }
+        n += read_stat(atoi(e->d_name), &v[n]);
+    }
+    if (d)
+        closedir(d);
+    *count = v ? n : 0;
+    return v;
+}
+
+/* ---- the pids cgroup: a task budget that counts everything ------------ */
+
+/* Each call gets a cgroup of its own under the test process's: with
+ * pids.max it caps processes and threads alive at once, however they were
+ * made (a raw syscall(SYS_fork) or clone() included), pids.peak gives the
+ * most that were alive, and cgroup.procs lists every process that is left
+ * after the call, whichever session or process group it moved to.  v1 (the
+ * pids hierarchy) or v2 (the unified one, where pids is delegated); where
+ * neither can be written (an unprivileged user), RLIMIT_NPROC does the
+ * capping, and the /proc walk below does the finding. */
+enum budget { BUDGET_UNKNOWN, BUDGET_V1, BUDGET_V2, BUDGET_NPROC, BUDGET_WRAP };
+static enum budget budget_used;
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The number after `key` in a cgroup file ("max 3", or just "3" when key
+ * is ""); -1 when the file or the key is missing. */
+static long read_number(const char *dir, const char *name, const char *key)
+{
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *at = *key ? strstr(buf, key) : buf;
+    return at && n > 0 ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+/* This process's cgroup path in hierarchy v1 "pids" or in v2. */
+static int own_cgroup(int v2, char *buf, size_t n)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[512];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *colon = strchr(line, ':'), *path = NULL;
+        if (v2 && strncmp(line, "0::", 3) == 0)
+            path = line + 3;
+        else if (!v2 && colon && strncmp(colon, ":pids:", 6) == 0)
+            path = colon + 6;
+        if (path) {
+            snprintf(buf, n, "%.150s", strcmp(path, "/") == 0 ? "" : path);
+            found = 1;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A test process that died during a call (a Criterion timeout, a kill)
+ * could not remove its cgroup: remove those of processes that are gone.
+ * Once per test process; rmdir() refuses any that still hold a task. */
+static void remove_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+    int pid;
+    while (d && (e = readdir(d))) {
+        char path[400];
+        pid = 0;
+        if (sscanf(e->d_name, "grader-%d-", &pid) != 1 || pid == getpid())
+            continue;
+        snprintf(path, sizeof path, "/proc/%d", pid);
+        if (access(path, F_OK) != 0) {
+            snprintf(path, sizeof path, "%.190s/%.200s", parent, e->d_name);
+            rmdir(path);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Make this call's cgroup and set its cap; "" in p->cgroup if we cannot. */
+static void make_cgroup(struct gr_proc *p)
+{
+    static const char *const mounts[2] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
+    static int seq;
+    char own[160], max[32];
+    snprintf(max, sizeof max, "%d", p->lim.max_tasks);
+    for (int v2 = 0; v2 < 2; v2++) {
+        if (!own_cgroup(v2, own, sizeof own) ||
+            (v2 && access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0))
+            continue;
+        if (seq == 0) {
+            snprintf(p->cgroup, sizeof p->cgroup, "%s%.120s", mounts[v2], own);
+            remove_stale(p->cgroup);
+        }
+        snprintf(p->cgroup, sizeof p->cgroup, "%s%.120s/grader-%d-%d", mounts[v2],
+                 own, (int)getpid(), ++seq);
+        if (mkdir(p->cgroup, 0755) != 0)
+            continue;
+        if (write_file(p->cgroup, "pids.max", max) == 0) {
+            p->cgroup_v2 = v2;
+            return;
+        }
+        rmdir(p->cgroup);
+    }
+    p->cgroup[0] = '\0';
+}
+
+/* Tasks (threads included) of every process of the user, for RLIMIT_NPROC,
+ * which counts them all. */
+static int user_tasks(void)
+{
+    int n = 0, total = 0;
+    struct proc_info *v = all_procs(&n);
+    for (int i = 0; i < n; i++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d", (int)v[i].pid);
+        if (stat(path, &st) == 0 && st.st_uid == getuid())
+            total += v[i].threads;
+    }
+    free(v);
+    return total;
+}
+
+/* In the child, before the call: join the cgroup, or fall back. */
+static void join_budget(struct shared *sh, const char *cgroup,
+                        const struct gr_limits *lim)
+{
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    if (cgroup[0] && write_file(cgroup, "cgroup.procs", pid) == 0) {
+        sh->in_cgroup = 1;
+        return;
+    }
+    if (geteuid() != 0) { /* RLIMIT_NPROC binds everyone but root */
+        rlim_t n = (rlim_t)(user_tasks() + lim->max_tasks);
+        struct rlimit rl = { n, n };
+        setrlimit(RLIMIT_NPROC, &rl);
+    }
+}
+
+const char *gr_budget_mechanism(void)
+{
+    if (budget_used == BUDGET_UNKNOWN) { /* no call yet: try one */
+        struct gr_proc probe = { .lim = { .max_tasks = 64 } };
+        make_cgroup(&probe);
+        budget_used = probe.cgroup[0] ? (probe.cgroup_v2 ? BUDGET_V2 : BUDGET_V1)
+                      : geteuid() != 0 ? BUDGET_NPROC : BUDGET_WRAP;
+        if (probe.cgroup[0])
+            rmdir(probe.cgroup);
+    }
+    switch (budget_used) {
+    case BUDGET_V1: return "cgroup v1 pids (pids.max, pids.peak)";
+    case BUDGET_V2: return "cgroup v2 pids (pids.max, pids.peak)";
+    case BUDGET_NPROC: return "RLIMIT_NPROC (an unprivileged user)";
+    default: return "the fork() wrapper only (root without a pids cgroup)";
+    }
+}
+
+const char *gr_containment(void)
+{
+    gr_budget_mechanism();
+    return budget_used == BUDGET_V1 || budget_used == BUDGET_V2
+               ? "the call's pids cgroup (cgroup.procs), with the test process as child subreaper"
+               : "the test process as child subreaper, and a /proc walk of its descendants";
 }
 
 /* ---- what the child checks after the call ---------------------------- */
@@ -212,9 +464,73 @@ static void set_limits(const struct gr_limits *lim)
 #endif
 }
 
-static void child(struct shared *sh, gr_fn fn, void *arg, int out_fd,
-                  int err_fd, const struct gr_limits *lim)
+/* The start and end of this process's argument and environment strings,
+ * fields 48 to 51 of /proc/self/stat: what /proc/self/cmdline and
+ * /proc/self/environ show. */
+static int invocation_bounds(unsigned long b[4])
 {
+    char buf[2048];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 48; field++)
+        p = strchr(p + 1, ' ');
+    return p && sscanf(p, " %lu %lu %lu %lu", &b[0], &b[1], &b[2], &b[3]) == 4 &&
+           b[0] < b[1] && b[2] < b[3];
+}
+
+/* Learner code must not tell the timing suite (run with --filter
+ * speedup/...) from the others by its argv, /proc/self/cmdline or its
+ * environment.  Those strings are this process's own memory: blank them,
+ * and keep only the variables a program it starts may need. */
+static void hide_invocation(void)
+{
+    static const char *const keep[] = {
+        "PATH=", "HOME=", "LANG=", "LC_ALL=", "TMPDIR=", "TZ=", "USER=",
+        "LOGNAME=", "MPIRUN=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=",
+    };
+    enum { NKEEP = sizeof keep / sizeof *keep };
+    static char *env[NKEEP + 1];
+    int n = 0;
+    for (char **e = environ; e && *e && n < NKEEP; e++)
+        for (int k = 0; k < NKEEP; k++)
+            if (strncmp(*e, keep[k], strlen(keep[k])) == 0) {
+                env[n++] = strdup(*e);
+                break;
+            }
+    env[n] = NULL;
+    unsigned long b[4];
+    if (invocation_bounds(b)) {
+        memset((void *)b[0], 0, b[1] - b[0]);
+        memset((void *)b[2], 0, b[3] - b[2]);
+    }
+    environ = env;
+}
+
+static double seconds(struct timeval tv)
+{
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* CPU seconds of this process (all its threads) and of its waited-for
+ * children, apart: the process exercises need to know which did the work. */
+static void own_and_children(double *self, double *children)
+{
+    struct rusage s, c;
+    getrusage(RUSAGE_SELF, &s);
+    getrusage(RUSAGE_CHILDREN, &c);
+    *self = seconds(s.ru_utime) + seconds(s.ru_stime);
+    *children = seconds(c.ru_utime) + seconds(c.ru_stime);
+}
+
+static void child(struct shared *sh, gr_fn fn, void *arg, int out_fd,
+                  int err_fd, const struct gr_proc *p)
+{
+    const struct gr_limits *lim = &p->lim;
+    join_budget(sh, p->cgroup, lim);
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* if the test dies, so do we */
     dup2(out_fd, 1);
@@ -222,18 +538,26 @@ static void child(struct shared *sh, gr_fn fn, void *arg, int out_fd,
     close(out_fd);
     close(err_fd);
     set_limits(lim);
+    hide_invocation();
     unsigned char fds_before[MAX_TRACKED_FD];
     open_fds(fds_before);
+    double self0, children0, self1, children1;
+    own_and_children(&self0, &children0);
     active = sh;
+    gr_watch = &sh->watch;
     struct cost c0 = cost_start();
     fn(arg, sh->out);
     struct cost c = cost_since(c0);
+    gr_watch = NULL;
     active = NULL;
+    own_and_children(&self1, &children1);
     fflush(NULL);
     struct gr_run *r = &sh->run;
     r->wall = c.wall;
     r->user = c.user;
     r->sys = c.sys;
+    r->self_cpu = self1 - self0;
+    r->children_cpu = children1 - children0;
     if (!lim->allow_children)
         check_children(r);
     if (!lim->allow_threads)
@@ -259,7 +583,53 @@ static struct gr_limits with_defaults(const struct gr_limits *lim)
         l.cpu_s = (int)(2 * l.timeout_s) + 1;
     if (l.mem_mb <= 0)
         l.mem_mb = 2048;
+    if (l.max_tasks <= 0) /* room for the thread exercises' workers */
+        l.max_tasks = l.max_forks + 1024;
     return l;
+}
+
+/* Sandboxes of this test process that are running now (a server and a
+ * client call may overlap): the /proc walk leaves their groups alone. */
+enum { MAX_LIVE = 32 };
+static pid_t live[MAX_LIVE];
+
+static void set_live(pid_t pid, int on)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (on ? live[i] == 0 : live[i] == pid) {
+            live[i] = on ? pid : 0;
+            return;
+        }
+}
+
+static int is_live(pid_t pgrp)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] && live[i] == pgrp)
+            return 1;
+    return 0;
+}
+
+/* While a call runs, $GRADER_STATE_DIR/call.<test pid>.<sandbox pid> names
+ * its test.  If the test process dies during the call (learner code that
+ * kills it with a raw syscall, past the refusal in interpose.c), the file
+ * stays, and the grader's runner reads it: "the code under test killed
+ * the test process". */
+static void leave_marker(struct gr_proc *p)
+{
+    const char *dir = getenv("GRADER_STATE_DIR");
+    if (!dir || !*dir)
+        return;
+    snprintf(p->marker, sizeof p->marker, "%s/call.%d.%d", dir, (int)getpid(),
+             (int)p->pid);
+    FILE *f = fopen(p->marker, "we");
+    if (!f) {
+        p->marker[0] = '\0';
+        return;
+    }
+    const struct criterion_test *t = criterion_current_test;
+    fprintf(f, "%s/%s\n", t ? t->category : "?", t ? t->name : "?");
+    fclose(f);
 }
 
 int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
@@ -274,15 +644,23 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     if (sh == MAP_FAILED)
         return -1;
     sh->cap = p->lim.max_forks;
+    sh->watch.test_pid = getpid(); /* what learner code may never signal */
+    sh->watch.test_ppid = getppid();
+    sh->watch.test_pgid = getpgrp();
     p->shared = sh;
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come back to us to reap */
+    make_cgroup(p);
     int out_fd = memfd_create("learner-stdout", MFD_CLOEXEC);
     int err_fd = memfd_create("learner-stderr", MFD_CLOEXEC);
     fflush(NULL); /* or the child would repeat our buffered output */
     p->pid = __real_fork();
     if (p->pid == 0)
-        child(sh, fn, arg, out_fd, err_fd, &p->lim);
+        child(sh, fn, arg, out_fd, err_fd, p);
     setpgid(p->pid, p->pid); /* also here: no race with the child's own */
+    if (p->pid > 0) {
+        set_live(p->pid, 1);
+        leave_marker(p);
+    }
     p->out_fd = out_fd;
     p->err_fd = err_fd;
     p->deadline = now_s() + p->lim.timeout_s;
@@ -304,6 +682,25 @@ static long rss_mb(pid_t pid)
     return resident * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
 }
 
+/* Tasks alive in the sandbox now, threads included: from the cgroup, or
+ * (without one) summed over the processes of its group.  pids.peak, where
+ * the kernel has it, also sees what lived between two samples. */
+static void sample_tasks(struct gr_proc *p)
+{
+    long n = 0;
+    if (p->cgroup[0] && ((struct shared *)p->shared)->in_cgroup) {
+        n = read_number(p->cgroup, "pids.current", "");
+    } else {
+        int count = 0;
+        struct proc_info *v = all_procs(&count);
+        for (int i = 0; i < count; i++)
+            n += v[i].pgrp == p->pid && v[i].state != 'Z' ? v[i].threads : 0;
+        free(v);
+    }
+    if (n > p->peak_sampled)
+        p->peak_sampled = (int)n;
+}
+
 /* Wait for the sandbox child until the deadline.  RLIMIT_AS cannot cap
  * memory under AddressSanitizer (it reserves terabytes up front), so the
  * child's resident memory is watched from here instead. */
@@ -317,6 +714,8 @@ static enum gr_stop wait_child(struct gr_proc *p, int *status)
             return GR_STOP_TIMEOUT;
         if (tick % 20 == 0 && rss_mb(p->pid) > p->lim.mem_mb)
             return GR_STOP_MEMORY;
+        if (tick % (p->cgroup[0] ? 20 : 200) == 10) /* a /proc walk costs more */
+            sample_tasks(p);
         struct timespec ts = { 0, 500000 }; /* 0.5 ms */
         nanosleep(&ts, NULL);
     }
@@ -337,6 +736,145 @@ static void kill_group(pid_t pgid)
     }
 }
 
+static void pause_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/* The processes the sweep killed, to be reaped once they are dead. */
+enum { MAX_KILLED = 4096 };
+static pid_t killed[MAX_KILLED];
+static int nkilled;
+
+/* Kill one process left after the call.  It counts as having escaped
+ * when it is alive outside the call's process group. */
+static int finish_off(const struct proc_info *pi, pid_t pgid)
+{
+    kill(pi->pid, SIGKILL);
+    int seen = 0;
+    for (int i = 0; i < nkilled && !seen; i++)
+        seen = killed[i] == pi->pid;
+    if (!seen && nkilled < MAX_KILLED)
+        killed[nkilled++] = pi->pid;
+    if (pi->ppid == getpid()) /* a zombie already, perhaps */
+        waitpid(pi->pid, NULL, WNOHANG);
+    return pi->state != 'Z' && pi->pgrp != pgid;
+}
+
+/* Each killed process ends as a zombie of the test process (a child
+ * subreaper), at once or when its own dying parent is gone: reap them all,
+ * so that none is left in the process table. */
+static void reap_killed(void)
+{
+    double until = now_s() + 2;
+    for (int i = 0; i < nkilled; i++) {
+        struct proc_info pi;
+        while (read_stat(killed[i], &pi) && now_s() < until) {
+            if (pi.ppid == getpid() && waitpid(killed[i], NULL, 0) == killed[i])
+                break;
+            pause_ms(1);
+        }
+    }
+    nkilled = 0;
+}
+
+/* After kill_group(): every process still in the call's cgroup left its
+ * process group (setsid(), setpgid(), a double fork).  Kill and reap
+ * until the cgroup is empty, then remove it.  Returns how many escaped. */
+static int sweep_cgroup(struct gr_proc *p)
+{
+    int escaped = 0;
+    char path[300];
+    snprintf(path, sizeof path, "%s/cgroup.procs", p->cgroup);
+    for (int pass = 0; pass < 2000; pass++) { /* about 2 s at most */
+        FILE *f = fopen(path, "re");
+        int pid, found = 0;
+        while (f && fscanf(f, "%d", &pid) == 1) {
+            struct proc_info pi;
+            if (!read_stat(pid, &pi))
+                continue;
+            found++;
+            int outside = finish_off(&pi, p->pid);
+            escaped = pass == 0 ? escaped + outside : escaped;
+        }
+        if (f)
+            fclose(f);
+        if (!found && rmdir(p->cgroup) == 0)
+            break;
+        pause_ms(1);
+    }
+    return escaped;
+}
+
+/* The same without a cgroup: the test process's descendants that are in
+ * no live sandbox's group and not in the test's own group (the tests'
+ * helper servers stay there).  A process that joined the test's own group
+ * would hide from this walk; the cgroup does not miss it. */
+static int sweep_descendants(struct gr_proc *p)
+{
+    int escaped = 0;
+    for (int pass = 0; pass < 200; pass++) {
+        int n = 0, found = 0;
+        struct proc_info *v = all_procs(&n);
+        char *mine = calloc(n ? n : 1, 1); /* descendant of this process */
+        for (int grew = 1; grew && mine;) {
+            grew = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; !mine[i] && j < n; j++)
+                    if (v[i].ppid == getpid() || (mine[j] && v[i].ppid == v[j].pid))
+                        mine[i] = grew = 1;
+        }
+        for (int i = 0; mine && i < n; i++) {
+            if (!mine[i] || v[i].pgrp == getpgrp() || is_live(v[i].pgrp))
+                continue;
+            found++;
+            int outside = finish_off(&v[i], p->pid);
+            escaped = pass == 0 ? escaped + outside : escaped;
+        }
+        free(mine);
+        free(v);
+        if (!found)
+            break;
+        pause_ms(1);
+    }
+    return escaped;
+}
+
+/* What the interposed calls, the cgroup (read before the sweep removes
+ * it: `refused` forks and the `peak`) and the sweep saw, into r. */
+static void add_findings(struct gr_run *r, struct gr_proc *p, struct shared *sh,
+                         long peak, long refused)
+{
+    r->threads_created = atomic_load(&sh->watch.threads);
+    memcpy(r->thread_cpu, sh->watch.thread_cpu, sizeof r->thread_cpu);
+    r->peak_tasks = peak > p->peak_sampled ? (int)peak : p->peak_sampled;
+    budget_used = p->cgroup[0] && sh->in_cgroup ? (p->cgroup_v2 ? BUDGET_V2 : BUDGET_V1)
+                  : geteuid() != 0 ? BUDGET_NPROC : BUDGET_WRAP;
+    if (refused > 0 && (r->outcome == GR_OK || r->outcome == GR_TIMEOUT)) {
+        int stopped = r->outcome == GR_TIMEOUT;
+        r->outcome = stopped ? GR_TIMEOUT : GR_CRASH;
+        snprintf(r->problem, sizeof r->problem, "tried to have more than %d "
+                 "processes and threads alive at once (a fork loop, perhaps "
+                 "through syscall() or clone()?): the kernel refused %ld of "
+                 "them%s", p->lim.max_tasks, refused,
+                 stopped ? " and the code was stopped" : "");
+    }
+    if (sh->watch.refused[0]) {
+        r->outcome = GR_ESCAPED;
+        snprintf(r->problem, sizeof r->problem, "the code under test tried "
+                 "to kill the test process with %s; the sandbox refused it "
+                 "(signal only the processes you started)", sh->watch.refused);
+    } else if (r->escaped) {
+        r->outcome = GR_ESCAPED;
+        snprintf(r->problem, sizeof r->problem, "a process outlived the "
+                 "call (it left its process group: a daemon?): %d such "
+                 "process%s killed after the call; wait for every process "
+                 "you start before returning, and keep them in your group",
+                 r->escaped, r->escaped > 1 ? "es were" : " was");
+    }
+}
+
 struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
 {
     struct shared *sh = p->shared;
@@ -348,6 +886,17 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
         kill_group(p->pid);
     if (stopped)
         waitpid(p->pid, &status, 0);
+    set_live(p->pid, 0);
+    int counted = p->cgroup[0] && sh->in_cgroup;
+    long peak = counted ? read_number(p->cgroup, "pids.peak", "") : -1;
+    long refused = counted ? read_number(p->cgroup, "pids.events", "max ") : 0;
+    int escaped = p->pid <= 0 ? 0 : p->cgroup[0] && sh->in_cgroup
+                                        ? sweep_cgroup(p) : sweep_descendants(p);
+    reap_killed();
+    if (p->cgroup[0] && !sh->in_cgroup)
+        rmdir(p->cgroup);
+    if (p->marker[0])
+        unlink(p->marker);
     struct gr_run r = sh->run;
     r.forks = atomic_load(&sh->forks); /* attempts: count the granted ones */
     r.forks = r.forks < p->lim.max_forks ? r.forks : p->lim.max_forks;
@@ -355,6 +904,8 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
     gr_read_capture(p->err_fd, r.output, sizeof r.output, 1);
     gr_classify(&r, &p->lim, stopped, status, sh->finished,
              atomic_load(&sh->cap_hit));
+    r.escaped = escaped;
+    add_findings(&r, p, sh, peak, refused);
     if (out && p->out_size)
         memcpy(out, sh->out, p->out_size);
     close(p->out_fd);

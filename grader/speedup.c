@@ -13,7 +13,11 @@
  * than 85% of a core (so K or S is inflated), the machine is too busy to
  * tell the two apart, and the test retries and finally skips, never
  * guesses.  A failing score is measured again, and only a second failure
- * fails: a good solution can dip once, an impostor fails every time. */
+ * fails: a good solution can dip once, an impostor fails every time.
+ * The judge has an upper bound too: more than 1.25 x N faster than the
+ * reference is a different algorithm, not parallelism.  And where the
+ * contract says child processes do the work (children_work), the
+ * caller's own share of the CPU time is judged apart from theirs. */
 #define _GNU_SOURCE
 #include "grader.h"
 
@@ -27,6 +31,10 @@
 #include <string.h>
 
 enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
+
+/* The caller's most share of the CPU time where children do the work: a
+ * parent that forks, reads pipes and waits uses a few per cent. */
+#define CALLER_SHARE 0.25
 
 struct kernel {
     uint64_t iters;
@@ -62,6 +70,7 @@ static void kernel_run(void *arg, void *out)
 
 struct sample {
     double wall, cpu;
+    double own; /* the caller's share of the CPU time, children apart */
 };
 
 /* A verdict under construction: the first failure wins. */
@@ -93,11 +102,12 @@ static struct sample timed(struct judging *j, gr_fn fn, void *arg, void *out,
                            size_t size, const char *what)
 {
     if (j->v != GR_PASS)
-        return (struct sample){ 1, 1 };
+        return (struct sample){ 1, 1, 1 };
     struct gr_run r = gr_run_fn(fn, arg, out, size, &timing_limits);
     if (r.outcome != GR_OK)
         reject(j, GR_FAIL, "%s: %s", what, r.problem);
-    return (struct sample){ r.wall, r.user + r.sys };
+    double all = r.self_cpu + r.children_cpu;
+    return (struct sample){ r.wall, r.user + r.sys, all > 0 ? r.self_cpu / all : 1 };
 }
 
 static double env_double(const char *name, double fallback)
@@ -110,6 +120,7 @@ struct medians {
     double k1, kn, seq, par;  /* wall times */
     double par_cpu, kn_cpu;   /* CPU time / wall time of the N-worker runs */
     double k1_cpu, seq_cpu;   /* ... and of the one-worker runs */
+    double par_own;           /* the caller's own share of the parallel CPU */
 };
 
 static double share(struct sample x)
@@ -122,7 +133,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               void *ref, void *got)
 {
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
-        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS];
+        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS];
     uint64_t sink;
     for (int i = 0; i < rounds && j->v == GR_PASS; i++) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
@@ -136,11 +147,13 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                    "sequential reference during the speedup runs", s->what);
         a[i] = x.wall, b[i] = y.wall, c[i] = z.wall, d[i] = w.wall;
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
+        o[i] = w.own;
     }
     return (struct medians){ median(a, rounds), median(b, rounds),
                              median(c, rounds), median(d, rounds),
                              median(e, rounds), median(f, rounds),
-                             median(g, rounds), median(h, rounds) };
+                             median(g, rounds), median(h, rounds),
+                             median(o, rounds) };
 }
 
 /* Size the kernel so that one worker takes about as long as the
@@ -192,9 +205,19 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
             fprintf(stderr, "speedup: %s: S %.2fx, K %.2fx, score %.2f, "
-                    "CPU/wall %.2f (kernel %.2f), reference %.3f s\n", s->what,
-                    S, K, score, m.par_cpu, m.kn_cpu, m.seq);
-        if (score >= pass && m.par_cpu >= need_cpu) {
+                    "CPU/wall %.2f (kernel %.2f), reference %.3f s, caller's "
+                    "CPU share %.2f\n", s->what, S, K, score, m.par_cpu,
+                    m.kn_cpu, m.seq, m.par_own);
+        /* N workers cannot make the reference more than N times faster;
+         * 1.25 x N leaves room for caches.  Beyond it the code runs a
+         * different algorithm (a sieve), and speed proves no parallelism. */
+        double most = 1.25 * eff;
+        int too_fast = S > most;
+        /* Where the children must do the work, the caller's own CPU time
+         * must be a small part: a fast count in the parent beside children
+         * that only burn CPU shows up here. */
+        int caller_works = s->children_work && m.par_own > CALLER_SHARE;
+        if (score >= pass && m.par_cpu >= need_cpu && !too_fast && !caller_works) {
             passed = 1;
             msg[0] = '\0'; /* an earlier failure is outweighed */
             break;
@@ -204,7 +227,23 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * solution once scored 0.66 on a quiet machine, 0.87-0.94 in the
          * runs after), but a sequential version fails every time. */
         struct judging once = { GR_PASS, msg, n };
-        if (score < pass)
+        if (too_fast)
+            reject(&once, GR_FAIL, "%s: a different algorithm, not "
+                   "parallelism: with %d workers it ran %.2fx faster than the "
+                   "sequential reference, more than %d workers can give "
+                   "(at most 1.25 x %d = %.2fx; medians of %d interleaved "
+                   "rounds, measured twice). Parallelise the reference's "
+                   "method, as the contract asks",
+                   s->what, workers, S, eff, eff, most, rounds);
+        else if (caller_works)
+            reject(&once, GR_FAIL, "%s: the work ran in the wrong place: the "
+                   "caller itself used %.0f%% of the CPU time and its "
+                   "children %.0f%% (at most %.0f%% may be the caller's; "
+                   "medians of %d rounds, measured twice): the child "
+                   "processes must do the counting",
+                   s->what, 100 * m.par_own, 100 * (1 - m.par_own),
+                   100 * CALLER_SHARE, rounds);
+        else if (score < pass)
             reject(&once, GR_FAIL, "%s: not enough speedup: with %d workers it "
                    "ran %.2fx faster than the sequential reference, while a "
                    "calibration kernel reached %.2fx on this machine in the "

@@ -1,6 +1,7 @@
 /* The sandbox must name every kind of trouble in learner code, and
  * survive it.  Each test runs a small misbehaving function and checks the
  * sentence the grader makes of it. */
+#define _GNU_SOURCE
 #include "grader.h"
 
 #include "timing.h"
@@ -12,7 +13,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct gr_run run(gr_fn fn, double timeout_s)
@@ -243,4 +247,235 @@ Test(sandbox, background_run_is_stopped)
     int out = 0;
     struct gr_run r = gr_finish(&p, SIGTERM, &out);
     expect(r, GR_CRASH, "SIGTERM");
+}
+
+/* ---- escapes and budgets (issue 15, classes 6, 9 and 11) -------------- */
+
+/* A double fork with setsid(): the grandchild leaves the call's process
+ * group and would outlive the call.  It writes its pid to `out`. */
+static void daemonise(void *arg, void *out)
+{
+    (void)arg;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        if (fork() == 0) {
+            *(volatile pid_t *)out = getpid();
+            for (;;)
+                pause();
+        }
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    while (*(volatile pid_t *)out == 0)
+        usleep(1000);
+}
+
+Test(sandbox, daemon_is_reported_and_killed)
+{
+    pid_t daemon = 0;
+    struct gr_run r = gr_run_fn(daemonise, NULL, &daemon, sizeof daemon, NULL);
+    cr_assert_eq(r.outcome, GR_ESCAPED, "outcome %d, problem: %s", r.outcome, r.problem);
+    cr_assert(strstr(r.problem, "a process outlived the call (it left its "
+                     "process group: a daemon?)"), "problem: %s", r.problem);
+    cr_assert_gt(daemon, 0, "the daemon never reported its pid");
+    cr_assert(kill(daemon, 0) != 0, "the daemon (pid %d) is still alive after "
+              "the call, with %s", (int)daemon, gr_containment());
+}
+
+/* fork() through syscall(): the fork wrapper never sees it. */
+static void raw_fork_bomb(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    for (;;)
+        syscall(SYS_fork);
+}
+
+Test(sandbox, raw_fork_loop_is_contained)
+{
+    if (strncmp(gr_budget_mechanism(), "cgroup", 6) != 0)
+        cr_skip_test("skipped: no pids cgroup here (%s)", gr_budget_mechanism());
+    struct gr_limits lim = { .timeout_s = 1, .max_tasks = 40 };
+    struct gr_run r = gr_run_fn(raw_fork_bomb, NULL, NULL, 0, &lim);
+    cr_assert(strstr(r.problem, "more than 40 processes and threads alive at "
+                     "once"), "problem: %s", r.problem);
+    cr_assert_leq(r.peak_tasks, 40, "the cgroup let %d tasks live at once", r.peak_tasks);
+}
+
+/* 150 threads inside one child process: one fork, 151 tasks. */
+static void *nap(void *arg)
+{
+    usleep(200000);
+    return arg;
+}
+
+static void threads_in_a_child(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t[150];
+        for (int i = 0; i < 150; i++)
+            pthread_create(&t[i], NULL, nap, NULL);
+        for (int i = 0; i < 150; i++)
+            pthread_join(t[i], NULL);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
+Test(sandbox, threads_in_a_child_count)
+{
+    struct gr_run r = gr_run_fn(threads_in_a_child, NULL, NULL, 0, NULL);
+    cr_assert_eq(r.outcome, GR_OK, "problem: %s", r.problem);
+    cr_assert_eq(r.forks, 1);
+    cr_assert_geq(r.peak_tasks, 150, "150 threads in a child counted as %d "
+                  "tasks at once (%s)", r.peak_tasks, gr_budget_mechanism());
+}
+
+/* Burn `arg` ms of this thread's CPU time (wall time would vary with
+ * the machine's load). */
+static void *spin_ms(void *arg)
+{
+    struct timespec ts;
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    while (ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < (long)arg);
+    return NULL;
+}
+
+static void three_threads(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    pthread_t t[3];
+    for (long i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, spin_ms, (void *)(30 * (i + 1)));
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+}
+
+Test(sandbox, threads_created_and_their_cpu)
+{
+    struct gr_run r = gr_run_fn(three_threads, NULL, NULL, 0, NULL);
+    cr_assert_eq(r.outcome, GR_OK, "problem: %s", r.problem);
+    cr_assert_eq(r.threads_created, 3, "3 threads counted as %d", r.threads_created);
+    for (int i = 0; i < 3; i++)
+        cr_assert(r.thread_cpu[i] > 0.005 && r.thread_cpu[i] < 1, "thread %d "
+                  "used %.3f s of CPU, not about %d ms", i, r.thread_cpu[i], 30 * (i + 1));
+}
+
+static void kills_the_test(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    kill(getppid(), SIGKILL);
+}
+
+static void kills_everything(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    kill(-1, SIGKILL);
+}
+
+Test(sandbox, killing_the_test_process_is_refused)
+{
+    expect(run(kills_the_test, 5), GR_ESCAPED, "tried to kill the test process with kill(");
+    expect(run(kills_everything, 5), GR_ESCAPED, "kill(-1, SIGKILL)");
+}
+
+/* Past the refusal (a raw syscall), the test process dies; the marker in
+ * $GRADER_STATE_DIR says which test died during a call. */
+static void raw_kills_the_test(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    syscall(SYS_kill, getppid(), SIGKILL);
+    pause();
+}
+
+Test(sandbox, a_killed_test_process_leaves_its_marker)
+{
+    char dir[] = "/tmp/grader-state-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    setenv("GRADER_STATE_DIR", dir, 1);
+    fflush(NULL);
+    pid_t tester = fork();
+    if (tester == 0) { /* a test process of its own, to be killed */
+        gr_run_fn(raw_kills_the_test, NULL, NULL, 0, NULL);
+        _exit(0);
+    }
+    int status;
+    waitpid(tester, &status, 0);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    char cmd[200], text[200] = "";
+    snprintf(cmd, sizeof cmd, "cat %s/call.%d.* 2>/dev/null; rm -rf %s", dir,
+             (int)tester, dir);
+    FILE *f = popen(cmd, "r");
+    cr_assert(f && fgets(text, sizeof text, f), "no marker was left in %s", dir);
+    pclose(f);
+    cr_assert(strstr(text, "sandbox/a_killed_test_process_leaves_its_marker"),
+              "the marker says \"%s\"", text);
+}
+
+/* The timing suite must look like every other to learner code. */
+struct seen {
+    char cmdline[256];
+    int cmdline_len;
+    char secret[64];
+    int environ_has_secret;
+};
+
+static void look_around(void *arg, void *out)
+{
+    (void)arg;
+    struct seen *s = out;
+    int fd = open("/proc/self/cmdline", O_RDONLY);
+    s->cmdline_len = (int)read(fd, s->cmdline, sizeof s->cmdline - 1);
+    close(fd);
+    const char *v = getenv("GRADER_SUITE_HINT");
+    snprintf(s->secret, sizeof s->secret, "%s", v ? v : "");
+    char buf[65536];
+    fd = open("/proc/self/environ", O_RDONLY);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    s->environ_has_secret = memmem(buf, n > 0 ? n : 0, "speedup", 7) != NULL;
+}
+
+Test(sandbox, argv_and_environment_are_hidden)
+{
+    setenv("GRADER_SUITE_HINT", "speedup", 1);
+    struct seen s = { 0 };
+    struct gr_run r = gr_run_fn(look_around, NULL, &s, sizeof s, NULL);
+    cr_assert_eq(r.outcome, GR_OK, "problem: %s", r.problem);
+    for (int i = 0; i < s.cmdline_len; i++)
+        cr_assert_eq(s.cmdline[i], '\0', "/proc/self/cmdline still shows \"%s\"",
+                     s.cmdline + i);
+    cr_assert_str_empty(s.secret, "getenv() still sees %s", s.secret);
+    cr_assert(!s.environ_has_secret, "/proc/self/environ still shows it");
+}
+
+static void parent_and_child(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    pid_t pid = fork();
+    if (pid == 0) {
+        spin_ms((void *)200L);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
+Test(sandbox, own_and_children_cpu_apart)
+{
+    struct gr_run r = gr_run_fn(parent_and_child, NULL, NULL, 0, NULL);
+    cr_assert_eq(r.outcome, GR_OK, "problem: %s", r.problem);
+    cr_assert(r.children_cpu > 0.1, "children used %.3f s", r.children_cpu);
+    cr_assert(r.self_cpu < r.children_cpu / 2, "the caller used %.3f s, its "
+              "children %.3f s", r.self_cpu, r.children_cpu);
+}
+
+Test(sandbox, seed_from_the_environment)
+{
+    setenv("GRADER_SEED", "4242", 1);
+    cr_assert_eq(gr_seed(), 4242UL);
+    cr_assert_eq(gr_seed(), 4242UL, "the seed must stay the same in one run");
 }
