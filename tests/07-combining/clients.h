@@ -22,6 +22,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* What to do instead of blocking, for the servers on evloop.h. */
+#define EL_NEVER_BLOCK_HINT                                                 \
+    "Keep every client socket non-blocking (accept4() with SOCK_NONBLOCK): " \
+    "send() then says EAGAIN instead of waiting, and the loop keeps the "   \
+    "reply for when the socket is writable (or drops a reply that client "  \
+    "did not wait for), and goes on serving the others."
+
 /* Send a request and read one reply line (5 s at most). */
 static inline int cl_ask(int fd, const char *request, char *reply, size_t n)
 {

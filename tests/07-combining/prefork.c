@@ -36,17 +36,26 @@ static void serve_in_sandbox(void *arg, void *out)
     *(int *)out = prefork_serve(a->listen_fd, a->nprocs);
 }
 
-static void server_start(struct served *s, int nprocs)
+/* small: small kernel buffers on the listening socket and the
+ * connections the children accept from it (cl_small_buffers()). */
+static void server_start_with(struct served *s, int nprocs, int small)
 {
     memset(s, 0, sizeof *s);
     s->nprocs = nprocs;
     int lfd = tcp_listen_loopback(&s->port);
     cr_assert(lfd >= 0, "the test could not make a listening socket");
+    if (small)
+        cl_small_buffers(lfd);
     struct serve_arg a = { lfd, nprocs };
     struct gr_limits lim = { .timeout_s = 20, .max_forks = 64 };
     cr_assert_eq(gr_start(&s->proc, serve_in_sandbox, &a, sizeof(int), &lim), 0,
                  "the grader could not start a sandbox");
     close(lfd);
+}
+
+static void server_start(struct served *s, int nprocs)
+{
+    server_start_with(s, nprocs, 0);
 }
 
 /* SIGTERM to the parent, and what it left behind. */
@@ -302,4 +311,34 @@ Test(speedup, throughput_scales, .timeout = 180)
         .out_size = sizeof(long), .workers = c.nprocs, .what = what,
     };
     gr_assert_speedup(&s);
+}
+
+/* ---- one client that stops reading must not freeze its child ------------- */
+
+/* With one child, every client is that child's: one that sends a line the
+ * server does not know, over and over, and reads none of the errors must
+ * not stop the child from answering another client's PING.  (That client
+ * breaks the rule of one request at a time: its replies may be dropped.) */
+Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+{
+    struct served s;
+    server_start_with(&s, 1, 1);
+    struct cl_hog h = { .request = "?\n", .reply_bytes = sizeof "ERR unknown command",
+                        .probe = "PING\n", .answer = "PONG", .hello_s = 5.0 };
+    struct cl_stall S = cl_probe_beside_hog(s.port, &h);
+    cr_log_info("beside a client that stopped reading (%.2f MB of replies asked): "
+                "%d replies, median %.2f ms, 90th percentile %.2f ms, longest %.0f ms",
+                S.asked_mb, S.probes, S.p50, S.p90, S.frozen_s * 1e3);
+    srv_expect(&s, S.wrong != -1, "a client could not connect, or its first PING got "
+               "no reply within 5 s");
+    srv_expect(&s, S.frozen_s < CL_FROZEN_FAIL_S, "one client that stopped reading "
+               "froze the server for %.1f s: with one child, a client sent '?' over "
+               "and over (%.2f MB, asking for %.1f MB of errors) and read none, and "
+               "meanwhile another client's PING got no reply (the replies that came "
+               "took %.2f ms, median).  %s  Re-run: %s", S.frozen_s, S.sent_mb,
+               S.asked_mb, S.p50, EL_NEVER_BLOCK_HINT, gr_rerun());
+    srv_expect(&s, S.wrong == 0, "beside a client that stopped reading, another client "
+               "sent PING and got '%s' instead of 'PONG'%s", S.reply,
+               S.wrong == -2 ? " once the first client had left" : "");
+    server_stop_clean(&s, "");
 }

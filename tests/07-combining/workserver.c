@@ -43,6 +43,13 @@ static void server_start(struct served *s, serve_fn fn, int workers, const char 
     srv_start(s, serve_in_sandbox, &a, what, timeout_s);
 }
 
+static void server_start_small(struct served *s, serve_fn fn, int workers,
+                               const char *what, double timeout_s)
+{
+    struct serve_arg a = { .fn = fn, .workers = workers };
+    srv_start_small(s, serve_in_sandbox, &a, what, timeout_s);
+}
+
 /* ---- the reference: the same language, computed on the loop thread ---- */
 
 struct ref_conn {
@@ -217,6 +224,19 @@ Test(timing, pings_stay_fast, .timeout = 60)
               "took %.1f ms (median %.1f ms over %d pings): is the count running on "
               "the loop thread?  Hand PRIMES to the pool.",
               R.p50, R.p50 / 4, M.p90, M.p50, M.pings);
+}
+
+/* One client sends a line the server does not know, over and over, and
+ * reads none of the errors; another client's PING must still be answered
+ * meanwhile (grader/server.h).  That client breaks the rule of one request
+ * at a time: the server may drop its replies or close it, not freeze. */
+Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+{
+    struct served s;
+    server_start_small(&s, work_serve, 2, WHAT, 30);
+    struct cl_hog h = { .request = "?\n", .reply_bytes = sizeof "ERR unknown command",
+                        .probe = "PING\n", .answer = "PONG", .hello_s = 5.0 };
+    srv_never_frozen(&s, &h, EL_NEVER_BLOCK_HINT);
 }
 
 /* ---- heavy requests scale with cores -------------------------------------- */
