@@ -132,6 +132,12 @@ def copy_media(pages, out):
         p.body = re.sub(r'src="([^"]+)"', move, p.body)
 
 
+def zoomable_figures(pages):
+    """On a phone a figure is drawn small: a tap opens it full size."""
+    for p in pages:
+        p.body = re.sub(r'(<figure>\s*)(<img\s+src="([^"]+)"[^>]*>)', r'\1<a href="\3">\2</a>', p.body)
+
+
 def wrap_tables(pages):
     """A wide table scrolls inside its own box instead of widening a phone's page."""
     for p in pages:
@@ -275,6 +281,7 @@ def main(frag, out):
     pages = cut(body)
     link_pages(pages)
     copy_media(pages, out)
+    zoomable_figures(pages)
     wrap_tables(pages)
     copy_assets(out, style)
     write_pages(pages, out, book, subtitle)

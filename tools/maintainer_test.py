@@ -10,7 +10,9 @@ It proves, from the sources as committed:
   (g) the grader's own tests pass (sandbox, speedup judge, race checker);
   (c) every demo compiles with -Wall -Wextra -Werror and runs (QUICK=1);
   (d) every listing in the book resolves, and a bad one stops the build;
-  (e) the HTML book builds;
+  (e) the HTML book builds, as one page and as chapter pages, and the
+      chapter pages work in headless Chromium at 1280 and 390 px
+      (tools/book_check.py: links, errors, overflow, sidebar, search);
   (k) the course kit: `make dist` ships no solution, and its tarball builds
       and scores zero in a fresh folder; the Gradescope bundle, run here
       on one core, gives full marks to the solutions and zero to the stubs
@@ -311,9 +313,14 @@ def check_book():
     ]:
         ok, err = filter_rejects(md, expect)
         record(ok, f"the filter stops the build on {what}", err)
-    stage("(e) the HTML book builds")
+    stage("(e) the HTML book builds, and works in a browser")
     ok, out = make("build/book.html")
     record(ok, "build/book.html", out[-400:])
+    ok, out = make("build/html/index.html")
+    record(ok, "build/html/, the chapter pages", out[-400:])
+    if ok:
+        import book_check  # tools/book_check.py: links, then headless Chromium
+        book_check.check_all(record)
 
 
 # ---- (k) the course kit ---------------------------------------------------

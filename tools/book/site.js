@@ -20,7 +20,6 @@
   function setMenu(open) {
     body.classList.toggle("menu-open", open);
     button.setAttribute("aria-expanded", open ? "true" : "false");
-    if (open) document.getElementById("search").focus({ preventScroll: true });
   }
 
   button.addEventListener("click", function () {
