@@ -4,7 +4,9 @@
  * counts the primes in it and sends the count back.  Rank 0 takes the
  * answers in the order they arrive (MPI_ANY_SOURCE) and learns from the
  * status who sent each one.  A message has a type and a length, so
- * there is no partial read to loop over, as there is with a pipe. */
+ * there is no partial read to loop over, as there is with a pipe.
+ * Last, each worker sends a note of a length only it knows, and rank 0
+ * sizes its buffer with MPI_Probe and MPI_Get_count before receiving. */
 #include "mpirun.h"
 #include "primes.h"
 #include "timing.h"
@@ -12,8 +14,9 @@
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-enum { TAG_RANGE = 1, TAG_COUNT = 2 };
+enum { TAG_RANGE = 1, TAG_COUNT = 2, TAG_NOTE = 3 };
 
 // [snippet worker]
 static void worker(void)
@@ -23,8 +26,38 @@ static void worker(void)
              MPI_STATUS_IGNORE);              /* blocks until it arrives */
     long count = count_primes(range[0], range[1]);
     MPI_Send(&count, 1, MPI_LONG, 0, TAG_COUNT, MPI_COMM_WORLD);
+    char note[128]; /* a message whose length the receiver cannot know */
+    int len = snprintf(note, sizeof note, "counted [%llu, %llu)",
+                       (unsigned long long)range[0], (unsigned long long)range[1]);
+    MPI_Send(note, len, MPI_CHAR, 0, TAG_NOTE, MPI_COMM_WORLD);
 }
 // [end worker]
+
+// [snippet probe]
+/* Probe first: the status of a message not yet received tells its sender
+ * and its size, so the buffer can be made to fit. */
+static void read_notes(int size)
+{
+    int waiting = 0; /* MPI_Iprobe asks the same without waiting */
+    MPI_Iprobe(MPI_ANY_SOURCE, TAG_NOTE, MPI_COMM_WORLD, &waiting, MPI_STATUS_IGNORE);
+    printf("a note %s waiting\n", waiting ? "was already" : "was not yet");
+    for (int k = 1; k < size; k++) {
+        MPI_Status st;
+        int len;
+        MPI_Probe(MPI_ANY_SOURCE, TAG_NOTE, MPI_COMM_WORLD, &st); /* receives nothing */
+        MPI_Get_count(&st, MPI_CHAR, &len);                        /* its size */
+        char *note = malloc((size_t)len + 1);
+        if (!note)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        /* Same sender and tag as probed: this receive gets that message. */
+        MPI_Recv(note, len, MPI_CHAR, st.MPI_SOURCE, TAG_NOTE, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
+        note[len] = '\0';
+        printf("rank %d noted: %s\n", st.MPI_SOURCE, note);
+        free(note);
+    }
+}
+// [end probe]
 
 // [snippet boss]
 static void boss(int size, uint64_t n)
@@ -60,6 +93,7 @@ int main(int argc, char **argv)
                    count_primes(0, n), (unsigned long long)n);
     } else if (rank == 0) {
         boss(size, n);
+        read_notes(size);
     } else {
         worker();
     }
