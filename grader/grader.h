@@ -87,6 +87,10 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
              const struct gr_limits *lim);
 struct gr_run gr_finish(struct gr_proc *p, int sig, void *out);
 
+/* In a sandboxed child: close the test process's connection to
+ * Criterion's runner (channel.c). */
+void gr_close_runner_fds(void);
+
 /* Fail the current test unless the run was clean.  The message is the
  * run's first problem, prefixed by `what` (e.g. "count_primes(0, 10)"). */
 #define gr_assert_clean(run, what)                                          \

@@ -539,6 +539,7 @@ static void child(struct shared *sh, gr_fn fn, void *arg, int out_fd,
     close(err_fd);
     set_limits(lim);
     hide_invocation();
+    gr_close_runner_fds(); /* channel.c: learner code never holds the runner's line */
     unsigned char fds_before[MAX_TRACKED_FD];
     open_fds(fds_before);
     double self0, children0, self1, children1;
