@@ -22,7 +22,11 @@
  *     non-blocking descriptors, and treat EAGAIN as "not yet": a callback
  *     may occasionally be called with nothing to do.
  *   - The loop never closes a descriptor it did not create.  Unwatch a
- *     descriptor *before* closing it.
+ *     descriptor *before* closing it: epoll forgets a registration only
+ *     when every copy of the file (dup(), fork()) is closed, and until
+ *     then reports it under the number, whatever the number names now.
+ *     A number closed while watched and then reused is refused by
+ *     el_watch() (ENOENT) until it is el_unwatch()ed.
  *   - Times are milliseconds on CLOCK_MONOTONIC (see el_now()). */
 #ifndef BOOK_EVLOOP_H
 #define BOOK_EVLOOP_H
