@@ -1,4 +1,4 @@
-/* csem.h: exercise 3.8, a counting semaphore from a mutex and a condition
+/* csem.h: exercise 3.7, a counting semaphore from a mutex and a condition
  * variable.
  *
  * A semaphore is a count of permits.  csem_wait() takes one, sleeping

@@ -1,4 +1,4 @@
-/* Exercise 3.7: see spsc.h for the contract, chapter 3 for the idea.
+/* Exercise 3.8: see spsc.h for the contract, chapter 3 for the idea.
  * Check your work with: make check EX=03-threads/spsc */
 #include "spsc.h"
 

@@ -1,4 +1,4 @@
-/* spsc.h: exercise 3.7, a single-producer single-consumer ring with C11
+/* spsc.h: exercise 3.8, a single-producer single-consumer ring with C11
  * atomics.
  *
  * When exactly one thread puts items in and exactly one other thread

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.8: a count under a mutex, and one
+/* Reference solution to exercise 3.7: a count under a mutex, and one
  * condition variable for "a permit may be free".  Every change to the
  * count happens with the mutex held, and so does every test of it before
  * a wait: a post can then never fall between a waiter's test and its

@@ -1,4 +1,4 @@
-/* Reference solution to exercise 3.7: a ring whose two indices only grow
+/* Reference solution to exercise 3.8: a ring whose two indices only grow
  * (slot = index & mask), so full is tail - head == capacity and empty is
  * tail == head, with no slot wasted.  Each index has one writer.  The
  * writer publishes it with a release store, and the other side reads it

@@ -1,4 +1,4 @@
-/* Tests for exercise 3.8.  Threads wait for and post permits inside the
+/* Tests for exercise 3.7.  Threads wait for and post permits inside the
  * sandbox.  A lost wake-up leaves a thread asleep for ever, so the tests
  * that can hang count their progress in memory shared with the test
  * process and report how far they got; the others poll for the result

@@ -1,4 +1,4 @@
-/* Tests for exercise 3.7.  A producer thread and a consumer thread move
+/* Tests for exercise 3.8.  A producer thread and a consumer thread move
  * numbered items through the ring inside the sandbox; each item is also
  * a message (a record the producer filled in just before the push) that
  * the consumer checks.  Memory ordering bugs seldom show on x86, so the

@@ -1,4 +1,4 @@
-/* Mutant of exercise 3.7: correct, but a mutex guards the ring, so each
+/* Mutant of exercise 3.8: correct, but a mutex guards the ring, so each
  * push and pop takes a lock that the other thread wants at the same
  * moment; the contract asks for a lock-free ring.
  * must fail: spsc/takes_no_lock */
