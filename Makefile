@@ -73,6 +73,9 @@ help:
 	@echo "  make check CH=NN             ... one chapter"
 	@echo "  make hint EX=NN-slug/name    the next hint for that exercise, one at a time"
 	@echo "  make watch EX=NN-slug/name   re-check that exercise each time you save it"
+	@echo "  make regrade EX=NN-slug/name [SUBMISSION=f.c N=5]  re-run only its timed tests, N times"
+	@echo "  make classview RESULTS=dir   a class's results.json files: failure rates, scores, histogram"
+	@echo "  make similarity SUBMISSIONS=\"dir ...\"  export for MOSS/JPlag, compare locally (sim_c)"
 	@echo "  make book                  build/html/index.html (chapter pages), build/book.html, build/book.pdf"
 	@echo "  make plots                 the figures, from the committed data in plots/"
 	@echo "  make bench                 re-measure that data on this machine, then plot"
@@ -365,5 +368,12 @@ hint:
 	@$(PYTHON) tools/hint.py "$(EX)" $(if $(RESET),--reset)
 watch:
 	@bash tools/watch.sh "$(EX)"
+.PHONY: similarity classview regrade
+similarity:  # SUBMISSIONS="dir ..." (one folder per student); BASELINE=1 re-measures docs/data/similarity.dat
+	@$(PYTHON) tools/similarity.py $(SUBMISSIONS) $(if $(EX),--ex $(EX)) $(if $(BASELINE),--baseline docs/data/similarity.dat)
+classview:   # RESULTS="dir ..." (results.json files, or folders of them)
+	@$(PYTHON) tools/classview.py $(or $(RESULTS),$(B)/results) --out $(B)/classview
+regrade:     # EX=NN-slug/name [SUBMISSION=file.c] [N=5] [SEED=n]
+	@$(if $(SEED),GRADER_SEED=$(SEED)) $(PYTHON) tools/regrade.py "$(EX)" -n $(or $(N),5) $(if $(SUBMISSION),--submission "$(SUBMISSION)")
 fairness:
 	@bash tools/fairness.sh

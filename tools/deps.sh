@@ -20,6 +20,7 @@ packages=(
   inotify-tools           # make watch
   zip                     # make gradescope
   patch                   # mutants kept as patches to the solutions (make test)
+  similarity-tester       # make similarity: sim_c compares submissions locally
   liburing-dev            # the io_uring chapter (liburing 2.3 on Debian 12)
 )
 
