@@ -248,19 +248,24 @@ class Tab:
 PAGE_FACTS = r"""(() => {
   const root = document.documentElement, main = document.querySelector('main') || document.body;
   const win = Math.min(innerWidth, root.clientWidth), wide = [];
+  const clipped = el => { for (let a = el.parentElement; a && a !== root; a = a.parentElement)
+                            if (getComputedStyle(a).overflowX !== 'visible') return true;
+                          return false; };
+  const out = el => el.getBoundingClientRect().right > win + 1;
   if (root.scrollWidth > win) {
     for (const el of document.body.querySelectorAll('*')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > win + 1 && !el.parentElement.closest('pre, .table-wrap, .sourceCode')) {
-        wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                  (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '') +
-                  ' (' + Math.round(r.right) + ' px)');
-        if (wide.length >= 3) break;
-      }
+      /* the outermost element that sticks out, unless a scrolling box holds it */
+      if (!out(el) || (el.parentElement && out(el.parentElement) && el.parentElement !== document.body) || clipped(el)) continue;
+      const where = el.closest('section[id]');
+      wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '') +
+                (where ? ' in #' + where.id : '') + ' (to ' + Math.round(el.getBoundingClientRect().right) + ' px)');
+      if (wide.length >= 3) break;
     }
   }
   const side = document.getElementById('sidebar');
   return {text: main.innerText.trim().length, h1: !!main.querySelector('h1'),
+          listings: main.querySelectorAll('pre').length, copies: main.querySelectorAll('button.copy').length,
+          tables: main.querySelectorAll('table').length, wrapped: main.querySelectorAll('.table-wrap > table').length,
           scrollWidth: root.scrollWidth, innerWidth: win, wide: wide,
           chapters: side ? Array.from(side.querySelectorAll('ol.toc > li > a')).map(a => a.getAttribute('href')) : [],
           sidebarShown: side ? getComputedStyle(side).visibility !== 'hidden' && side.getBoundingClientRect().right > 0 : false};
@@ -311,12 +316,18 @@ def page_problems(tab, url, width, chapters):
     if width < PHONE and f["scrollWidth"] > f["innerWidth"]:
         problems.append(f"the page is {f['scrollWidth']} px wide in a {f['innerWidth']} px window, so it scrolls "
                         f"sideways (sticking out: {', '.join(f['wide']) or 'unknown'})")
+    if f["copies"] != f["listings"]:
+        problems.append(f"{f['copies']} copy buttons for {f['listings']} listings")
+    if f["wrapped"] != f["tables"]:
+        problems.append(f"{f['tables'] - f['wrapped']} of {f['tables']} tables are not in a sideways-scrolling box")
     missing = [c for c in chapters if c not in f["chapters"]]
     if chapters and missing:
         problems.append(f"the sidebar lists {len(f['chapters'])} of the {len(chapters)} pages, "
                         f"missing {', '.join(missing)}")
     if width < PHONE and chapters and f["sidebarShown"]:
         problems.append("the sidebar covers the text on a phone before its button is pressed")
+    if width >= PHONE and chapters and not f["sidebarShown"]:
+        problems.append(f"the sidebar is hidden in a {width} px window, where it should stay beside the text")
     return problems, f
 
 
@@ -363,7 +374,8 @@ def check_pages(record, browser, folder, shots):
                 bad[page] = problems
         detail = "; ".join(f"{p}: {', '.join(v)}" for p, v in bad.items())
         record(not bad, f"{len(chapters) + 1} pages at {width} px: text, no JavaScript or load error, "
-               + ("no sideways scroll, " if width < PHONE else "") + "every page in the sidebar",
+               + ("no sideways scroll, " if width < PHONE else "")
+               + "a copy button per listing, every page in the sidebar",
                f"{len(bad)} pages fail at {width} px: {detail}; {RERUN}")
         if width < PHONE:
             check_menu(record, tab, folder, show)
@@ -424,13 +436,15 @@ def check_search(record, browser, folder, chapters):
 BROKEN = """<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1">
 </head><body><main><h1>Broken on purpose</h1><p>{text}</p>
 <div style="width: 1200px">a block wider than a phone</div>
-<img src="no-such-figure.svg" alt=""></main>
+<img src="no-such-figure.svg" alt=""><pre>code without a copy button</pre>
+<table><tr><td>a table with no scrolling box</td></tr></table></main>
 <script>no_such_function();</script></body></html>"""
 
 
 def check_self(record, browser):
-    """A page that throws, loads a missing file and is too wide, and a blank
-    one: the checks above must find each fault."""
+    """A page that throws, loads a missing file, is too wide and lacks the
+    copy button and the table box, a blank one, and bad links: the checks
+    above must find each fault."""
     with tempfile.TemporaryDirectory(prefix="book-broken-") as d:
         with open(os.path.join(d, "broken.html"), "w") as f:
             f.write(BROKEN.format(text="words " * 80))
@@ -443,7 +457,9 @@ def check_self(record, browser):
         found = {"a JavaScript error": any("no_such_function" in x for x in p),
                  "a missing file": any("ERR_FILE_NOT_FOUND" in x or "no-such-figure" in x for x in p),
                  "a sideways scroll": any("scrolls sideways" in x for x in p),
-                 "a chapter missing from the sidebar": any("sidebar lists" in x for x in p)}
+                 "a chapter missing from the sidebar": any("sidebar lists" in x for x in p),
+                 "a listing without a copy button": any("copy buttons" in x for x in p),
+                 "a table that can widen the page": any("scrolling box" in x for x in p)}
         b, _ = page_problems(tab, file_url(os.path.join(d, "blank.html")), 390, [])
         found["a blank page"] = any("blank" in x for x in b)
         links, _ = broken_links(d)
