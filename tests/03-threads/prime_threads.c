@@ -1,6 +1,8 @@
 /* Tests for exercise 3.1: exact counts on small ranges (checked against
- * the library's sequential count_primes()), a speedup judged against this
- * machine in the same run, and a race check under ThreadSanitizer. */
+ * the library's sequential count_primes()), exactly nthreads threads each
+ * counting its own share, a speedup judged against this machine in the
+ * same run, and a race check under ThreadSanitizer.  The ranges that could
+ * be memorised start at a point drawn from the run's seed (gr_seed()). */
 #include "grader.h"
 #include "prime_threads.h"
 #include "primes.h"
@@ -27,11 +29,16 @@ static void run_count(void *arg, void *out)
     r->count = count_primes_parallel(c->lo, c->hi, c->nthreads, r->per_thread);
 }
 
-static void check(uint64_t lo, uint64_t hi, int nthreads)
+/* Run the learner's count in the sandbox and check the numbers it gave.
+ * `seed` is printed when the range came from this run's seed (0: fixed). */
+static struct gr_run check_seeded(uint64_t lo, uint64_t hi, int nthreads,
+                                  unsigned long seed, struct result *out)
 {
-    char what[96];
-    snprintf(what, sizeof what, "count_primes_parallel(%llu, %llu, %d)",
-             (unsigned long long)lo, (unsigned long long)hi, nthreads);
+    char what[128], seeded[32] = "";
+    if (seed)
+        snprintf(seeded, sizeof seeded, " (seed %lu)", seed);
+    snprintf(what, sizeof what, "count_primes_parallel(%llu, %llu, %d)%s",
+             (unsigned long long)lo, (unsigned long long)hi, nthreads, seeded);
     struct call c = { lo, hi, nthreads };
     struct result r;
     struct gr_run run = gr_run_fn(run_count, &c, &r, sizeof r, NULL);
@@ -52,6 +59,19 @@ static void check(uint64_t lo, uint64_t hi, int nthreads)
     for (int i = nthreads; i <= PT_MAX_THREADS; i++)
         cr_assert_eq(r.per_thread[i], SENTINEL, "%s wrote per_thread[%d], "
                      "past the %d entries it was given", what, i, nthreads);
+    if (lo < hi) /* counted by the sandbox as the threads are created */
+        cr_assert_eq(run.threads_created, nthreads, "%s created %d thread%s "
+                     "with pthread_create(); the contract asks for exactly %d "
+                     "that it creates itself", what, run.threads_created,
+                     run.threads_created == 1 ? "" : "s", nthreads);
+    if (out)
+        *out = r;
+    return run;
+}
+
+static void check(uint64_t lo, uint64_t hi, int nthreads)
+{
+    check_seeded(lo, hi, nthreads, 0, NULL);
 }
 
 Test(prime_threads, one_thread)
@@ -64,7 +84,39 @@ Test(prime_threads, several_threads)
 {
     check(0, 100, 4);
     check(0, 10000, 3);
-    check(999000, 1000100, 7);
+    uint64_t lo = 999000 + gr_seed() % 1000000; /* unpredictable, same cost */
+    check_seeded(lo, lo + 1100, 7, gr_seed(), NULL);
+}
+
+/* Each thread's count must be its own: thread i (the i-th created) did
+ * the share of the work its per_thread[i] claims.  Its CPU time, recorded
+ * by the sandbox as it ends, shows what it did.  This catches a call to
+ * the library's count_primes_threads() with the whole count put in
+ * per_thread[0], and threads that idle while the caller counts. */
+Test(prime_threads, each_thread_counts_its_own)
+{
+    enum { T = 4 };
+    unsigned long seed = gr_seed();
+    uint64_t lo = 1000000 + seed % 1000000, hi = lo + 600000;
+    struct result r;
+    struct gr_run run = check_seeded(lo, hi, T, seed, &r);
+    char what[128];
+    snprintf(what, sizeof what, "count_primes_parallel(%llu, %llu, %d) (seed %lu)",
+             (unsigned long long)lo, (unsigned long long)hi, T, seed);
+    double threads = 0;
+    for (int i = 0; i < T; i++)
+        threads += run.thread_cpu[i];
+    cr_assert(threads >= 0.5 * run.self_cpu, "%s: the threads it created used "
+              "%.3f s of CPU time of the call's %.3f s: the counting must be "
+              "done by those threads", what, threads, run.self_cpu);
+    for (int i = 0; i < T && threads > 0.02; i++) {
+        double cpu = run.thread_cpu[i] / threads, found = (double)r.per_thread[i] / r.count;
+        cr_assert(found - cpu < 0.5 && cpu - found < 0.5, "%s: thread %d did %.0f%% "
+                  "of the threads' work (CPU time) but per_thread[%d] claims "
+                  "%.0f%% of the primes: each thread's count must be its own, "
+                  "stored by the thread that found it", what, i, 100 * cpu, i,
+                  100 * found);
+    }
 }
 
 Test(prime_threads, more_threads_than_numbers)
@@ -87,25 +139,29 @@ Test(race, no_data_race)
 /* ---- speedup: the sequential reference against the learner's threads -- */
 
 enum { N = 1200000 }; /* about 0.1 s on one core */
+static uint64_t base; /* where the range starts: from this run's seed */
 
 static void sequential(void *arg, void *out)
 {
     (void)arg;
-    *(long *)out = count_primes(0, N);
+    *(long *)out = count_primes(base, base + N);
 }
 
 static void parallel(void *arg, void *out)
 {
     long per_thread[PT_MAX_THREADS];
-    *(long *)out = count_primes_parallel(0, N, *(int *)arg, per_thread);
+    *(long *)out = count_primes_parallel(base, base + N, *(int *)arg, per_thread);
 }
 
 Test(speedup, faster_on_every_core)
 {
     static int workers;
     workers = usable_cores() < PT_MAX_THREADS ? usable_cores() : PT_MAX_THREADS;
-    char what[80];
-    snprintf(what, sizeof what, "count_primes_parallel(0, %d, %d)", N, workers);
+    base = gr_seed() % 200 * 1000; /* costs at most about 1.2 x the old 0 */
+    char what[128];
+    snprintf(what, sizeof what, "count_primes_parallel(%llu, %llu, %d) (seed %lu)",
+             (unsigned long long)base, (unsigned long long)(base + N), workers,
+             gr_seed());
     struct gr_speedup s = {
         .parallel = parallel, .parallel_arg = &workers,
         .sequential = sequential, .out_size = sizeof(long),
