@@ -67,6 +67,69 @@ out:
     return L;
 }
 
+#define MANY_MAX 32
+
+/* A heavy reply on connection fd: check it, and ask again while the
+ * window is open.  Returns 1 while this connection has a request out. */
+static int many_reply(int fd, const struct cl_heavy *h, double until, struct cl_latency *L)
+{
+    char line[64];
+    if (cl_line(fd, line, sizeof line, 5) < 0) {
+        L->wrong = -1;
+        return 0;
+    }
+    L->wrong += atol(line) != h->want;
+    return now_s() < until && cl_send(fd, h->request) == 0;
+}
+
+struct cl_latency cl_ping_while_many(int port, const struct cl_heavy *h, int clients,
+                                     double window_s, double *all, int *nall)
+{
+    struct cl_latency L = { 0 };
+    int fd[MANY_MAX + 1], out[MANY_MAX + 1] = { 0 }, opened = 0, busy = 0;
+    char line[64];
+    clients = clients < MANY_MAX ? clients : MANY_MAX;
+    for (; opened <= clients; opened++) /* fd[clients] is the pinger */
+        if ((fd[opened] = cl_connect(port)) < 0 ||
+            cl_ask_within(fd[opened], "PING\n", line, sizeof line, h->hello_s) < 0) {
+            L.wrong = -1;
+            opened += fd[opened] >= 0;
+            goto out;
+        }
+    for (int i = 0; i < clients; i++)
+        busy += out[i] = cl_send(fd[i], h->request) == 0;
+    double until = now_s() + window_s, sent = 0, next = now_s();
+    int waiting = 0, n = 0;
+    struct pollfd p[MANY_MAX + 1];
+    while ((busy || waiting) && L.wrong == 0) {
+        double now = now_s();
+        if (!waiting && busy && now >= next && *nall + n < 8192) {
+            cl_send(fd[clients], "PING\n");
+            sent = now, waiting = 1;
+        }
+        for (int i = 0; i <= clients; i++)
+            p[i] = (struct pollfd){ fd[i], (i == clients ? waiting : out[i]) ? POLLIN : 0, 0 };
+        if (poll(p, (nfds_t)clients + 1, waiting ? 5000 : 1) == 0 && waiting) {
+            L.wrong = -1; /* five seconds of silence */
+            break;
+        }
+        for (int i = 0; i < clients; i++)
+            if (p[i].revents && out[i] && !(out[i] = many_reply(fd[i], h, until, &L)))
+                busy--;
+        if (p[clients].revents) {
+            if (cl_line(fd[clients], line, sizeof line, 5) < 0 || strcmp(line, "PONG") != 0)
+                L.wrong = -1;
+            all[*nall + n++] = (now_s() - sent) * 1000;
+            waiting = 0, next = now_s() + 0.002;
+        }
+    }
+    *nall += n;
+out:
+    for (int i = 0; i < opened; i++)
+        close(fd[i]);
+    return L;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

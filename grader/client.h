@@ -155,6 +155,13 @@ struct cl_heavy {
 struct cl_latency cl_ping_while_busy(int port, const struct cl_heavy *h, double *all,
                                      int *nall);
 
+/* The same with `clients` connections, each keeping `request` in flight
+ * (a new one as soon as its reply comes) for window_s seconds; PINGs go
+ * on until the last reply is in.  h->times is not used; all[] has room
+ * for 8192 latencies in all, *nall counted. */
+struct cl_latency cl_ping_while_many(int port, const struct cl_heavy *h, int clients,
+                                     double window_s, double *all, int *nall);
+
 /* Median and 90th percentile of v[0..n) (sorts v). */
 struct cl_latency cl_latency_of(double *v, int n);
 

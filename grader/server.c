@@ -4,6 +4,7 @@
 #include "server.h"
 
 #include "net.h"
+#include "primes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,82 @@ void srv_time_pings(struct served *mine, struct served *ref, const struct cl_hea
         cr_skip_test("inconclusive: even the reference, which counts on the loop "
                      "thread, answered PING in %.1f ms (median); the machine is too "
                      "fast or too odd to tell", R->p50);
+}
+
+/* One size: spans just below top; its cost here, and the clients that
+ * keep about 0.3 s of counting in flight at once (2 to 8: more, and the
+ * loop's own work of taking replies and requests blurs the cheap sizes). */
+struct size_class {
+    unsigned long span;
+    double cost_ms;
+    int clients;
+    struct cl_latency M, R;
+};
+
+static void size_setup(struct size_class *c, unsigned long top, struct cl_heavy *h,
+                       char *req, size_t n)
+{
+    double t0 = now_s();
+    h->want = count_primes(top - c->span, top);
+    c->cost_ms = (now_s() - t0) * 1000;
+    int k = c->cost_ms > 0 ? (int)(300 / c->cost_ms) : 8;
+    c->clients = k < 2 ? 2 : k > 8 ? 8 : k;
+    snprintf(req, n, "PRIMES %lu %lu\n", top - c->span, top);
+    h->request = req;
+}
+
+static void size_measure(struct served *mine, struct served *ref, struct size_class *c,
+                         const struct cl_heavy *h)
+{
+    static double lm[8192], lr[8192];
+    int nm = 0, nr = 0;
+    struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.6, lr, &nr);
+    cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
+    struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.6, lm, &nm);
+    srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
+               "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
+               m.wrong < 0 ? "a reply never came (5 s)" : "a PRIMES reply was wrong");
+    c->R = cl_latency_of(lr, nr);
+    c->M = cl_latency_of(lm, nm);
+    cr_log_info("%d clients each with a count of %lu numbers in flight (%.1f ms here): "
+                "PING median %.2f ms on the reference, yours median %.2f ms, 90th "
+                "percentile %.2f ms", c->clients, c->span, c->cost_ms, c->R.p50,
+                c->M.p50, c->M.p90);
+}
+
+void srv_pings_beside_every_size(struct served *mine, struct served *ref,
+                                 unsigned long top, const char *hint)
+{
+    struct size_class sizes[] = { { .span = 100 }, { .span = 1000 }, { .span = 10000 },
+                                  { .span = 100000 } };
+    int n = (int)(sizeof sizes / sizeof sizes[0]), judged = 0;
+    for (int i = 0; i < n; i++) {
+        char req[64];
+        struct cl_heavy h = { .hello_s = 5.0 };
+        size_setup(&sizes[i], top, &h, req, sizeof req);
+        size_measure(mine, ref, &sizes[i], &h);
+    }
+    server_stop(ref);
+    server_stop_clean(mine);
+    for (int i = 0; i < n; i++) {
+        struct size_class *c = &sizes[i];
+        if (c->R.p50 < 20)
+            continue; /* too cheap to tell, even on the loop */
+        judged++;
+        cr_assert(c->M.p90 * 4 < c->R.p50, "while %d clients kept counts of %lu numbers "
+                  "in flight (PRIMES %lu %lu, %.1f ms of CPU each here), 90%% of PINGs "
+                  "should be answered in under %.1f ms, a quarter of the median of a "
+                  "server that counts on its loop thread (%.1f ms, measured just now); "
+                  "yours took %.1f ms (median %.1f ms over %d pings): are counts this "
+                  "small done on the loop thread?  Every PRIMES goes to the pool, "
+                  "whatever its size.  %s  Re-run: %s", c->clients, c->span,
+                  top - c->span, top, c->cost_ms, c->R.p50 / 4, c->R.p50, c->M.p90,
+                  c->M.p50, c->M.pings, hint, gr_rerun());
+    }
+    if (!judged)
+        cr_skip_test("inconclusive: even the reference, which counts on the loop "
+                     "thread, answered PING in under 20 ms (median) beside counts of "
+                     "every size; the machine is too fast or too odd to tell");
 }
 
 void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint)

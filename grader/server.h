@@ -65,6 +65,23 @@ void server_stop_clean(struct served *s);
 void srv_time_pings(struct served *mine, struct served *ref, const struct cl_heavy *h,
                     struct cl_latency *M, struct cl_latency *R);
 
+/* ---- PING stays fast beside counts of every size ------------------------ */
+
+/* Counts of every size the contract allows go to the pool, not only large
+ * ones.  For spans of 100, 1,000, 10,000 and 100,000 numbers just below
+ * `top` (the largest hi allowed, where numbers cost most), enough
+ * connections (2 to 8) keep such a count in flight, about 0.3 s of CPU
+ * for a round of them all, while a client sends PING every 2 ms: first
+ * to `ref`, which counts on its loop thread, then to `mine`.  A size is
+ * judged where the reference's median is 20 ms or more (twice the floor
+ * of srv_time_pings(): the cheap sizes keep the loop itself busy with
+ * replies); there 90% of mine must come in a quarter of it, the bound
+ * srv_time_pings() uses.
+ * Stops both servers (mine cleanly); skips if no size could be judged.
+ * The failure names the size, then `hint`. */
+void srv_pings_beside_every_size(struct served *mine, struct served *ref,
+                                 unsigned long top, const char *hint);
+
 /* ---- one client that stops reading freezes nothing ---------------------- */
 
 /* Run cl_probe_beside_hog() against a server started with

@@ -245,6 +245,17 @@ Test(timing, pings_stay_fast, .timeout = 60)
               R.p50, R.p50 / 4, M.p90, M.p50, M.pings);
 }
 
+/* Not only large counts leave the loop: counts of 100 to 100,000 numbers
+ * near the top of the allowed range, many clients at once, against the
+ * same reference (grader/server.h names the size that froze PING). */
+Test(timing, pings_stay_fast_beside_every_size, .timeout = 120)
+{
+    struct served mine, ref;
+    server_start(&mine, offload_serve, WHAT, 60);
+    server_start(&ref, blocking_serve, "the reference server", 60);
+    srv_pings_beside_every_size(&mine, &ref, 100000000, "With libuv, that is uv_queue_work().");
+}
+
 /* One client sends a line the server does not know, over and over, and
  * reads none of the errors; another client's PING must still be answered
  * meanwhile (grader/server.h).  That client breaks the rule of one request
