@@ -35,8 +35,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "grader"))
 import grade  # noqa: E402
 
-TOP_FILES = ["Makefile", "README.md", "book.md", ".gitignore"]
-TOP_DIRS = ["chapters", "exercises", "tests", "grader", "lib", "plots", "tools", "docs", ".ci"]
+TOP_FILES = ["Makefile", "README.md", "book.md", ".gitignore", "Dockerfile", ".dockerignore"]
+TOP_DIRS = ["chapters", "exercises", "tests", "grader", "lib", "plots", "tools", "docs", ".ci",
+            ".devcontainer"]  # the container: macOS, Windows, Codespaces
 JUNK = re.compile(r"(^|/)(__pycache__|\.git)(/|$)|\.(pyc|tmp|o)$|~$|(^|/)\.hints-seen$")
 STUDENT_WORKFLOW = ".github/student/check.yml"  # becomes .github/workflows/ in the copy
 # What the grader needs on a bare Debian/Ubuntu image (setup.sh installs them);

@@ -691,6 +691,7 @@ def check_gradescope(points, settings, seed=None):
         start = time.time()
         try:
             results, log = sim.run(root, tree, one_core, skipped, seed, only)
+            CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
             continue
@@ -708,6 +709,94 @@ def check_gradescope(points, settings, seed=None):
     shutil.rmtree(root, ignore_errors=True)
 
 
+CLASS_RESULTS = []  # (tree, results.json) of each Gradescope run above
+
+
+def check_teaching_tools(points):
+    """make classview, regrade and similarity, on the Gradescope runs of
+    the solutions and the stubs as a class of sample submissions."""
+    d = tempfile.mkdtemp(prefix="class-")
+    for i, (tree, results) in enumerate(CLASS_RESULTS):
+        os.makedirs(os.path.join(d, f"{i}-{tree}"))
+        with open(os.path.join(d, f"{i}-{tree}", "results.json"), "w") as f:
+            json.dump(results, f)
+    p = sh([sys.executable, "tools/classview.py", d, "--out", os.path.join(d, "plot")], ROOT)
+    stubs = sum(t == "exercises" for t, _ in CLASS_RESULTS)
+    want = [f"class view: {len(CLASS_RESULTS)} submissions", "most common first failure:",
+            "not started"] if stubs else [f"class view: {len(CLASS_RESULTS)} submissions"]
+    svg = os.path.exists(os.path.join(d, "plot", "scores.svg")) or not shutil.which("gnuplot")
+    record(p.returncode == 0 and all(w in p.stdout for w in want) and svg,
+           f"make classview over {len(CLASS_RESULTS)} sample results.json (solutions and stubs): "
+           "table, first failures, histogram", tail(p))
+    # regrade: a stub's timed test fails as not started, every time; the
+    # solution's is never failed for being slow when the judge skips.
+    ex = "02-processes/pool"
+    p = sh([sys.executable, "tools/regrade.py", ex, "--tree", "exercises", "-n", "2"], ROOT)
+    record(p.returncode == 0 and "0 passed, 2 failed" in p.stdout and "not started" in p.stdout,
+           f"make regrade EX={ex} on the stub: its timed test, twice, failed as not started", tail(p))
+    p = sh([sys.executable, "tools/regrade.py", ex, "--tree", "solutions", "-n", "2"], ROOT)
+    record(p.returncode == 0 and re.search(r": [12] passed, 0 failed", p.stdout) is not None,
+           f"make regrade EX={ex} on the solution: verdicts and spread", tail(p))
+    # similarity: the solutions, the stubs and a copy of the solutions as
+    # three students; the copy must be flagged, the stubs never.
+    subs = os.path.join(d, "subs")
+    shutil.copytree(os.path.join(ROOT, "solutions"), os.path.join(subs, "alice"))
+    shutil.copytree(os.path.join(ROOT, "solutions"), os.path.join(subs, "alice-copy"))
+    shutil.copytree(os.path.join(ROOT, "exercises"), os.path.join(subs, "bob"))
+    p = sh([sys.executable, "tools/similarity.py", "--ex", ex, "--out", os.path.join(d, "sim"),
+            os.path.join(subs, "alice"), os.path.join(subs, "alice-copy"), os.path.join(subs, "bob")], ROOT)
+    out = os.path.join(d, "sim", ex)
+    exported = all(os.path.exists(os.path.join(out, f)) for f in
+                   ("moss.sh", "jplag.sh", "base-files.txt", "submissions/alice.c", "submissions/bob.c"))
+    flagged = not shutil.which("sim_c") or re.search(r"alice(-copy)? consists for 100 % of alice", p.stdout)
+    record(p.returncode == 0 and exported and bool(flagged) and "bob consists" not in p.stdout,
+           "make similarity: export for MOSS/JPlag; sim_c flags a copied solution, not the stub", tail(p))
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def check_container():
+    """The Dockerfile and the devcontainer, statically: no engine here."""
+    docker = os.path.join(ROOT, "Dockerfile")
+    dev = os.path.join(ROOT, ".devcontainer", "devcontainer.json")
+    if not os.path.exists(docker):
+        record(False, "Dockerfile", "missing")
+        return
+    lines = [l.strip() for l in re.sub(r"\\\n", " ", open(docker).read()).splitlines()
+             if l.strip() and not l.lstrip().startswith("#")]
+    steps = [l.split(None, 1) for l in lines]
+    bad = []
+    if not steps or steps[0] != ["FROM", "debian:12"]:
+        bad.append(f"the first step is {lines[:1]}, not FROM debian:12")
+    runs = " ".join(a for k, a in steps if k == "RUN")
+    ci = open(os.path.join(ROOT, ".ci", "run")).read()
+    for cmd in ("make deps",):
+        if cmd not in runs or cmd not in ci:
+            bad.append(f"'{cmd}' is not in both the Dockerfile and .ci/run")
+    if not re.search(r"apt-get install[^&]*\bmake\b", runs):
+        bad.append("it does not install make first, as CI does")
+    for k, a in steps:
+        if k == "COPY":
+            srcs = a.split()[:-1]
+            bad += [f"COPY {s}: no such file" for s in srcs if not os.path.exists(os.path.join(ROOT, s))]
+        elif k not in ("FROM", "RUN", "COPY", "WORKDIR", "CMD", "ENV", "ARG", "LABEL"):
+            bad.append(f"unknown instruction {k}")
+    record(not bad, "Dockerfile: Debian 12, CI's steps (make, then make deps), its COPY sources exist",
+           "; ".join(bad))
+    try:
+        conf = json.load(open(dev))
+        here = os.path.dirname(dev)
+        ok = (os.path.realpath(os.path.join(here, conf["build"]["dockerfile"])) == os.path.realpath(docker)
+              and os.path.realpath(os.path.join(here, conf["build"]["context"])) == os.path.realpath(ROOT)
+              and "make deps" in conf.get("postCreateCommand", ""))
+        why = "build.dockerfile, build.context or postCreateCommand (make deps) is wrong"
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        ok, why = False, f"cannot read it: {e}"
+    record(ok, ".devcontainer/devcontainer.json builds the Dockerfile from the repository", why)
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    record("untested on a\nreal container engine" in readme or "untested on a real container engine" in readme,
+           "README says the container files are untested on a real engine")
+
+
 def check_kit(points, settings):
     stage("(k) the course kit: distribution, autograder, hints, watch, guide")
     check_scoring_rule()
@@ -723,6 +812,8 @@ def check_kit(points, settings):
         check_hint(copy, chosen)
         check_watch(copy, chosen)
     check_gradescope(points, settings, os.path.join(copy, "build") if copy else None)
+    check_teaching_tools(points)
+    check_container()
     if copy:
         shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 

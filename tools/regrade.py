@@ -66,7 +66,9 @@ def scratch_tree(ex, submission):
 def build(root, tree, ex):
     """make the test program; returns its path, or exits with the error."""
     target = os.path.join("build", BUILD_DIRS[tree], ex)
-    r = subprocess.run(["make", "--no-print-directory", target], cwd=root,
+    # the libraries first: a fresh scratch tree has none, and the rule that
+    # lists a test program's tests does not name them as prerequisites
+    r = subprocess.run(["make", "--no-print-directory", "build/san/lib.a", target], cwd=root,
                        capture_output=True, text=True)
     if r.returncode != 0:
         tail = (r.stdout + r.stderr).strip().splitlines()[-5:]
