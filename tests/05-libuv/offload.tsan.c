@@ -1,9 +1,14 @@
 /* ThreadSanitizer driver for exercise 5.3: the server runs on the main
  * thread, its counts on libuv's pool threads, and a client thread asks
  * for counts on four connections at once (one of them leaves before its
- * answer), pings meanwhile, then stops the server.  A work callback that
- * touches the client, or anything else the loop thread also uses, is a
- * race TSan reports with both lines. */
+ * answer), pings meanwhile, then stops the server while eight counts are
+ * in flight: more than the pool's four threads, so some are running and
+ * some still queued (the stop cancels those), and two of their clients
+ * leave just before it.  Every pair the contract lets meet does: a count
+ * finishing while its client leaves, while the stop closes everything,
+ * and while another is cancelled.  A work callback that touches the
+ * client, or anything else the loop thread also uses, is a race TSan
+ * reports with both lines. */
 #define _GNU_SOURCE
 #include "offload.h"
 #include "net.h"
@@ -64,11 +69,21 @@ static void *client(void *arg)
         expect(fd[i], "PING\n", "PONG");
     }
     send(fd[0], "PRIMES 0 2000000\n", 17, MSG_NOSIGNAL); /* still running at the stop */
+    int more[7];
+    for (int i = 0; i < 7; i++) { /* with fd[0]: 8 counts, 4 pool threads */
+        more[i] = tcp_connect_loopback(port);
+        expect(more[i], "PING\n", "PONG");
+        send(more[i], "PRIMES 0 300000\n", 17, MSG_NOSIGNAL);
+    }
     struct timespec ts = { 0, 10000000 };
     nanosleep(&ts, NULL);
+    close(more[5]); /* two leave while their counts run or wait */
+    close(more[6]);
     send(stop_w, "x", 1, MSG_NOSIGNAL);
     for (int i = 0; i < 3; i++)
         close(fd[i]);
+    for (int i = 0; i < 5; i++)
+        close(more[i]);
     return NULL;
 }
 

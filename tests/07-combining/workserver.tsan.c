@@ -1,6 +1,10 @@
 /* ThreadSanitizer driver for exercise 7.2: the server on a thread; three
  * clients ask for counts at once (more than the two workers), one leaves
- * during its count, PINGs go on meanwhile; then a stop during a count. */
+ * during its count, PINGs go on meanwhile; then a stop while six counts
+ * are in flight on two workers, some running and some queued, two of
+ * whose clients leave just before it: a count coming back while its
+ * client leaves, and while the stop drops the queue and joins the
+ * workers. */
 #define _GNU_SOURCE
 #include "clients.h"
 #include "workserver.h"
@@ -55,12 +59,22 @@ int main(void)
     cl_line(fd[2], got, sizeof got, 10);
     bad |= strcmp(got, "33860") != 0;
     cl_send(fd[3], "PRIMES 0 2000000\n"); /* still running at the stop */
+    int more[5];
+    for (int i = 0; i < 5; i++) { /* with fd[3]: 6 counts on 2 workers */
+        more[i] = tcp_connect_loopback(port);
+        bad |= check(more[i], "PING\n", "PONG");
+        cl_send(more[i], "PRIMES 0 300000\n");
+    }
     usleep(20000);
+    cl_reset(more[3]); /* two leave while their counts run or wait */
+    close(more[4]);
     (void)!send(sv[1], "x", 1, MSG_NOSIGNAL);
     pthread_join(tid, NULL);
     for (int i = 0; i < 4; i++)
         if (i != 1)
             close(fd[i]);
+    for (int i = 0; i < 3; i++)
+        close(more[i]);
     close(t.lfd);
     close(sv[0]);
     close(sv[1]);
