@@ -90,25 +90,25 @@ static struct outcome run_checked(int n, int conns, int workers, uint64_t width,
     return o;
 }
 
-Test(misc, counts_are_right)
+Test(overlap, counts_are_right)
 {
     run_checked(30, 4, 2, 3000, 5, "overlap_run(30 items, 4 connections, 2 workers)");
 }
 
-Test(misc, more_connections_than_items)
+Test(overlap, more_connections_than_items)
 {
     run_checked(3, 16, 2, 3000, 5, "overlap_run(3 items, 16 connections, 2 workers)");
     run_checked(1, 1, 1, 3000, 5, "overlap_run(1 item, 1 connection, 1 worker)");
     run_checked(0, 4, 2, 3000, 5, "overlap_run(0 items, 4 connections, 2 workers)");
 }
 
-Test(misc, one_connection_many_workers)
+Test(overlap, one_connection_many_workers)
 {
     run_checked(12, 1, 4, 3000, 3, "overlap_run(12 items, 1 connection, 4 workers)");
 }
 
 /* A reply that is not two numbers: -1, and still nothing left behind. */
-Test(misc, bad_reply_is_an_error)
+Test(overlap, bad_reply_is_an_error)
 {
     uint64_t lo[ITEMS_MAX], hi[ITEMS_MAX];
     make_items(12, 3000, lo, hi);
@@ -128,7 +128,7 @@ Test(misc, bad_reply_is_an_error)
 }
 
 /* Nobody listens on the port: -1 at once, nothing left behind. */
-Test(misc, no_server_is_an_error)
+Test(overlap, no_server_is_an_error)
 {
     int port = 0, fd = tcp_listen_loopback(&port);
     close(fd); /* the port is now (very probably) free: connect() is refused */

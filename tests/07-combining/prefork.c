@@ -133,7 +133,7 @@ static pid_t who_answers(struct served *s, int fd)
 
 /* ---- answers ------------------------------------------------------------- */
 
-Test(misc, answers_from_children)
+Test(prefork, answers_from_children)
 {
     struct served s;
     server_start(&s, 3);
@@ -156,7 +156,7 @@ Test(misc, answers_from_children)
     server_stop_clean(&s, "");
 }
 
-Test(misc, nprocs_children)
+Test(prefork, nprocs_children)
 {
     struct served s;
     server_start(&s, 3);
@@ -172,7 +172,7 @@ Test(misc, nprocs_children)
 }
 
 /* While one child counts, a new connection goes to another. */
-Test(misc, a_busy_child_leaves_work_to_others)
+Test(prefork, a_busy_child_leaves_work_to_others)
 {
     struct served s;
     server_start(&s, 3);
@@ -206,7 +206,7 @@ Test(misc, a_busy_child_leaves_work_to_others)
 
 /* ---- shutdown ------------------------------------------------------------ */
 
-Test(misc, sigterm_stops_every_child)
+Test(prefork, sigterm_stops_every_child)
 {
     struct served s;
     server_start(&s, 4);
@@ -222,7 +222,7 @@ Test(misc, sigterm_stops_every_child)
     close(fd[3]);
 }
 
-Test(misc, sigterm_while_busy)
+Test(prefork, sigterm_while_busy)
 {
     struct served s;
     server_start(&s, 2);
@@ -240,7 +240,7 @@ Test(misc, sigterm_while_busy)
 
 /* A child killed from outside: the others go on, and at the end the
  * parent still waits for every child, dead or alive. */
-Test(misc, a_child_killed)
+Test(prefork, a_child_killed)
 {
     struct served s;
     server_start(&s, 3);
@@ -297,7 +297,7 @@ Test(speedup, throughput_scales, .timeout = 180)
     struct in_call c = { test_workers() };
     char what[160];
     snprintf(what, sizeof what, "prefork_serve(%d processes) answering %d PRIMES "
-             "requests sent at once", c.nprocs, BATCH_N);
+             "requests sent at once (seed %lu)", c.nprocs, BATCH_N, gr_seed());
     long got = -2, want = 0;
     batch_sequential(NULL, &want);
     struct gr_limits lim = { .timeout_s = 20, .max_forks = 64 };
@@ -309,6 +309,7 @@ Test(speedup, throughput_scales, .timeout = 180)
         .parallel = heavy_batch, .parallel_arg = &c,
         .sequential = batch_sequential, .sequential_arg = NULL,
         .out_size = sizeof(long), .workers = c.nprocs, .what = what,
+        .children_work = 1, /* the preforked processes count, not the caller */
     };
     gr_assert_speedup(&s);
 }

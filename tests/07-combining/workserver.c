@@ -111,7 +111,7 @@ static int loop_serve(int listen_fd, int stop_fd, int workers)
 
 /* ---- answers ------------------------------------------------------------- */
 
-Test(misc, answers_and_errors)
+Test(workserver, answers_and_errors)
 {
     struct served s;
     server_start(&s, work_serve, 2, WHAT, 15);
@@ -133,7 +133,7 @@ Test(misc, answers_and_errors)
 }
 
 /* Six clients, two workers: every count reaches its own client. */
-Test(misc, many_counts_at_once)
+Test(workserver, many_counts_at_once)
 {
     struct served s;
     server_start(&s, work_serve, 2, WHAT, 20);
@@ -160,7 +160,7 @@ Test(misc, many_counts_at_once)
 
 /* Clients leave while their counts run: when a count comes back, its
  * client is gone, and nothing may touch it. */
-Test(misc, disconnect_during_work)
+Test(workserver, disconnect_during_work)
 {
     struct served s;
     server_start(&s, work_serve, 2, WHAT, 20);
@@ -182,7 +182,7 @@ Test(misc, disconnect_during_work)
 }
 
 /* A stop while counts run and more wait for a worker. */
-Test(misc, stop_during_work)
+Test(workserver, stop_during_work)
 {
     struct served s;
     server_start(&s, work_serve, 2, WHAT, 20);
@@ -297,7 +297,7 @@ Test(speedup, heavy_throughput_scales, .timeout = 180)
     struct in_call c = { test_workers() };
     char what[160];
     snprintf(what, sizeof what, "work_serve(%d workers) answering %d PRIMES requests "
-             "sent at once", c.workers, BATCH_N);
+             "sent at once (seed %lu)", c.workers, BATCH_N, gr_seed());
     /* First one run in a plain sandbox: a crash, a hang, a leftover thread
      * or a wrong sum fails here with its own sentence. */
     long got = -2, want = 0;
