@@ -202,11 +202,11 @@ def prev_next(pages, i):
     prev = pages[i - 1] if i > 0 else None
     nxt = pages[i + 1] if i + 1 < len(pages) else None
     if i == 0:
-        links.append('<a rel="prev" href="index.html"><span>Previous</span>Contents</a>')
+        links.append('<a rel="prev" href="index.html"><span class="pn">Previous</span>Contents</a>')
     elif prev:
-        links.append(f'<a rel="prev" href="{prev.file}"><span>Previous</span>{prev.title}</a>')
+        links.append(f'<a rel="prev" href="{prev.file}"><span class="pn">Previous</span>{prev.title}</a>')
     if nxt:
-        links.append(f'<a rel="next" href="{nxt.file}"><span>Next</span>{nxt.title}</a>')
+        links.append(f'<a rel="next" href="{nxt.file}"><span class="pn">Next</span>{nxt.title}</a>')
     return '<nav class="prevnext" aria-label="Previous and next">' + "".join(links) + "</nav>"
 
 
@@ -252,7 +252,7 @@ def write_pages(pages, out, book, subtitle):
 <nav id="TOC" aria-label="Contents"><h2>Contents</h2><ol class="toc">{contents(pages, None)}</ol></nav>
 <p class="editions">The same book as one page is <code>build/book.html</code>, and
 as a PDF <code>build/book.pdf</code>; <code>make book</code> builds all three.</p>
-<nav class="prevnext" aria-label="Next"><a rel="next" href="{first.file}"><span>Next</span>{first.title}</a></nav>"""
+<nav class="prevnext" aria-label="Next"><a rel="next" href="{first.file}"><span class="pn">Next</span>{first.title}</a></nav>"""
     with open(os.path.join(out, "index.html"), "w") as f:
         f.write(page_html(book, html.escape(text_of(book)), front, sidebar(pages, None), " index"))
 
