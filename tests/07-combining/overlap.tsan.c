@@ -1,5 +1,8 @@
-/* ThreadSanitizer driver for exercise 7.1: one small pipeline run, with
- * more workers than connections, and its counts checked. */
+/* ThreadSanitizer driver for exercise 7.1: two small pipeline runs, and
+ * their counts checked: more workers than connections (workers wait
+ * together on an empty queue while replies arrive), then more
+ * connections than workers (replies pile up while the one worker
+ * counts), so the queue's put and get meet from both sides. */
 #define _GNU_SOURCE
 #include "itemserver.h"
 #include "overlap.h"
@@ -24,17 +27,24 @@ int main(void)
         snprintf(text[i], sizeof text[i], "item %d", i);
         reqs[i] = text[i];
     }
-    int rc = overlap_run(s.port, reqs, N, 3, 4, counts);
-    item_server_stop(&s);
-    if (rc != 0) {
-        printf("overlap_run(16 items, 3 connections, 4 workers) returned %d\n", rc);
-        return 1;
-    }
-    for (int i = 0; i < N; i++)
-        if (counts[i] != count_primes(lo[i], hi[i])) {
-            printf("overlap_run(): counts[%d] is %ld, not %ld\n", i, counts[i],
-                   count_primes(lo[i], hi[i]));
+    static const int shape[2][2] = { { 3, 4 }, { 4, 1 } }; /* conns, workers */
+    for (int k = 0; k < 2; k++) {
+        int rc = overlap_run(s.port, reqs, N, shape[k][0], shape[k][1], counts);
+        if (rc != 0) {
+            printf("overlap_run(16 items, %d connections, %d workers) returned %d\n",
+                   shape[k][0], shape[k][1], rc);
+            item_server_stop(&s);
             return 1;
         }
+        for (int i = 0; i < N; i++)
+            if (counts[i] != count_primes(lo[i], hi[i])) {
+                printf("overlap_run(16 items, %d connections, %d workers): counts[%d] "
+                       "is %ld, not %ld\n", shape[k][0], shape[k][1], i, counts[i],
+                       count_primes(lo[i], hi[i]));
+                item_server_stop(&s);
+                return 1;
+            }
+    }
+    item_server_stop(&s);
     return 0;
 }
