@@ -91,6 +91,11 @@ static void start(struct server *s)
 /* A completion handed out twice explains whatever went wrong after it. */
 static void assert_cqes_seen(void)
 {
+    cr_assert(uw->stuck_max < 100, "the server went round its loop %ld times (counted "
+              "at io_uring_submit) with completions waiting and the completion queue's "
+              "head never moving: a completion never marked seen (io_uring_cqe_seen) "
+              "is handed out again for ever; mark every one seen, on every path",
+              uw->stuck_max);
     cr_assert(uw->same_cqe_max < 2, "io_uring_wait_cqe() handed the server the same "
               "completion %ld times in a row: mark every completion seen "
               "(io_uring_cqe_seen), on every path, or it comes back for ever",

@@ -30,6 +30,9 @@ struct uring_watch {
     long same_cqe_run;
     unsigned last_head;
     void *last_ring;
+    long stuck_max;     /* the most submits in a row with the CQ head stuck */
+    long stuck_run;
+    unsigned stuck_head;
 };
 
 static struct uring_watch *uw;
@@ -52,6 +55,18 @@ static void uw_after_submit(struct io_uring *ring, int rc)
     long inflight = (long)(unsigned)(*ring->sq.khead - *ring->cq.khead);
     if (inflight > uw->max_inflight)
         uw->max_inflight = inflight;
+    /* Completions waiting, and the head where it was at the last submit:
+     * the program goes round its loop without consuming one.  (The
+     * inline io_uring_wait_cqe() hands such a completion out again from
+     * user space, never reaching __io_uring_get_cqe below.) */
+    unsigned head = *ring->cq.khead;
+    if (*ring->cq.ktail != head && head == uw->stuck_head && uw->stuck_run > 0)
+        uw->stuck_run++;
+    else
+        uw->stuck_run = *ring->cq.ktail != head;
+    uw->stuck_head = head;
+    if (uw->stuck_run > uw->stuck_max)
+        uw->stuck_max = uw->stuck_run;
 }
 
 int __real_io_uring_submit(struct io_uring *ring);
