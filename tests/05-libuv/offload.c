@@ -253,7 +253,8 @@ Test(timing, pings_stay_fast_beside_every_size, .timeout = 120)
     struct served mine, ref;
     server_start(&mine, offload_serve, WHAT, 60);
     server_start(&ref, blocking_serve, "the reference server", 60);
-    srv_pings_beside_every_size(&mine, &ref, 100000000, "With libuv, that is uv_queue_work().");
+    srv_pings_beside_every_size(&mine, &ref, 100000000,
+                                "With libuv, that is uv_queue_work().");
 }
 
 /* One client sends a line the server does not know, over and over, and
