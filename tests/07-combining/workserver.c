@@ -234,7 +234,8 @@ Test(timing, pings_stay_fast_beside_every_size, .timeout = 120)
     struct served mine, ref;
     server_start(&mine, work_serve, 2, WHAT, 60);
     server_start(&ref, loop_serve, 1, "the reference server", 60);
-    srv_pings_beside_every_size(&mine, &ref, WORK_MAX_HI, "The loop answers only PING and PID itself.");
+    srv_pings_beside_every_size(&mine, &ref, WORK_MAX_HI,
+                                "The loop answers only PING and PID itself.");
 }
 
 /* One client sends a line the server does not know, over and over, and
