@@ -479,8 +479,8 @@ def check_all(record, folder=HTML):
     binary = chromium_binary()
     if not binary:
         record(None, "the HTML book in a browser",
-               "skipped: chromium-headless-shell is not installed, so no page was opened "
-               "(`make deps` installs it; by hand: apt-get install chromium-headless-shell)")
+               "skipped: chromium-headless-shell is not installed, so no page was opened in a browser "
+               "(`make deps` installs it where the distribution packages it, as Debian 12 does)")
         return
     start = time.time()
     browser = Chromium(binary)
