@@ -21,7 +21,9 @@ double amdahl(double s, int n);
 double karp_flatt(double S, int n);
 
 /* The fewest workers with which Amdahl's law reaches speedup `target`, or
- * -1 when no number of workers can (target >= 1 / s). */
+ * -1 when no number of workers can (target >= 1 / s).  The answer is a
+ * number of workers, so it is at least 1: one worker already reaches a
+ * target of 1 or less.  s = 0 has no limit (1 / s is infinite). */
 int workers_needed(double s, double target);
 
 #endif

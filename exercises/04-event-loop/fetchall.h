@@ -25,9 +25,13 @@
  *   - One thread only: no pthread_create(), no fork().  Use non-blocking
  *     sockets and an event loop (evloop.h from chapter 4, or your own
  *     poll()/epoll loop).
- *   - A request that fails (the connection is refused or reset) leaves an
- *     empty string in replies[i].  Close every socket before returning.
- * Returns the number of replies received: n when all went well. */
+ *   - A request that fails (the connection is refused or reset, or the
+ *     reply does not fit in FETCH_REPLY_MAX) leaves an empty string in
+ *     replies[i] and does not count; the other requests go on.  Close
+ *     every socket before returning.
+ *   - n may be 0: then return 0 at once; lines and replies may be NULL.
+ * Returns the number of replies received: n when all went well, 0 when
+ * every connection was refused. */
 int fetch_all(int port, const char *const lines[],
               char replies[][FETCH_REPLY_MAX], int n, int max_open);
 

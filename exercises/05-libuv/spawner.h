@@ -20,17 +20,24 @@
 struct job_result {
     int spawn_error;     /* 0, or what uv_spawn() returned (e.g. UV_ENOENT);
                           * the other fields are then 0 and "" */
-    int64_t exit_status; /* the exit code, when it exited normally */
+    int64_t exit_status; /* the exit code when it exited normally; 0 when a
+                          * signal killed it (libuv's exit callback then
+                          * passes 0 and the signal) */
     int term_signal;     /* the signal that killed it, or 0 */
-    char *output;        /* everything it wrote to stdout, NUL-terminated
-                          * (malloc'd; "" when it wrote nothing) */
+    char *output;        /* everything it wrote to stdout, NUL-terminated;
+                          * always malloc'd, also when it wrote nothing or
+                          * could not be started (then ""), so that
+                          * free_job_results() frees every job's alike */
     size_t output_len;   /* in bytes, without the NUL */
 };
 
 /* Run the n commands cmds[0..n-1] at once, each a NULL-terminated argv
- * whose argv[0] is looked up in PATH.  The children get no stdin
- * (/dev/null), their stdout goes to a pipe you read, their stderr is
- * ours.  Fill results[i] for cmds[i].  A command that cannot be started
+ * whose argv[0] is looked up in PATH.  The children get no stdin: a
+ * child that reads it sees end of file at once.  Either UV_IGNORE does it
+ * (for descriptors 0 to 2, libuv 1.44 on Linux opens /dev/null in the
+ * child) or a /dev/null you open; either way nothing of the caller's
+ * stdin reaches a child.  Their stdout goes to a pipe you read, their
+ * stderr is ours.  Fill results[i] for cmds[i].  A command that cannot be started
  * does not stop the others.
  *
  * Return 0 once every job is finished (see above) and every handle is

@@ -100,7 +100,8 @@ Test(amdahl, workers_needed)
                          "number of workers beats 1/s = %g", s, target, 1 / s);
             continue;
         }
-        cr_assert(got >= 1, "workers_needed(%g, %g) returned %d", s, target, got);
+        cr_assert(got >= 1, "workers_needed(%g, %g) returned %d, but a reachable "
+                  "target needs at least 1 worker", s, target, got);
         cr_assert(1 / (s + (1 - s) / got) >= target - 1e-9,
                   "workers_needed(%g, %g) returned %d, but that gives only "
                   "%.4fx", s, target, got, 1 / (s + (1 - s) / got));

@@ -14,11 +14,16 @@
 #include "slow_server.h"
 #include "timing.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #define MAXN 1000
 
@@ -171,6 +176,39 @@ Test(fetchall, no_requests_is_no_work)
     struct gr_run r = gr_run_fn(no_requests, NULL, &rc, sizeof rc, NULL);
     gr_assert_clean(r, "fetch_all(n = 0)");
     cr_assert_eq(rc, 0, "fetch_all(n = 0) returned %d", rc);
+}
+
+/* A port nobody listens on: bound to find a free one, then closed. */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        cr_assert_fail("the test could not find a free port: %s", strerror(errno));
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Every connection is refused: each request fails, none is counted, its
+ * reply is empty, and no socket is left open. */
+Test(fetchall, refused_requests_fail_cleanly)
+{
+    struct job j = { closed_port(), 6, 2 };
+    make_lines(j.n);
+    static struct result res;
+    memset(&res, 'x', sizeof res);
+    struct gr_run r = gr_run_fn(call, &j, &res, sizeof res, NULL);
+    const char *what = "fetch_all() of 6 requests to a port where nothing listens";
+    gr_assert_clean(r, what);
+    cr_assert_eq(res.returned, 0, "%s: returned %d, but every connection was "
+                 "refused, so no reply was received (0)", what, res.returned);
+    for (int i = 0; i < j.n; i++)
+        cr_assert_eq(res.replies[i][0], '\0', "%s: replies[%d] should be the "
+                     "empty string for a failed request, but starts with '%c'",
+                     what, i, res.replies[i][0]);
 }
 
 /* ---- time: ceil(n / max_open) delays, not n -------------------------------- */
