@@ -25,9 +25,10 @@
  *   - One thread only: no pthread_create(), no fork().  Use non-blocking
  *     sockets and an event loop (evloop.h from chapter 4, or your own
  *     poll()/epoll loop).
- *   - A request that fails (the connection is refused or reset, or the
- *     reply does not fit in FETCH_REPLY_MAX) leaves an empty string in
- *     replies[i] and does not count; the other requests go on.  Close
+ *   - A request that fails (the connection is refused, or closed or reset
+ *     before a whole line came back) leaves an empty string in replies[i]
+ *     and does not count; the other requests go on.  A reply longer than
+ *     FETCH_REPLY_MAX - 1 characters is cut to fit, and counts.  Close
  *     every socket before returning.
  *   - n may be 0: then return 0 at once; lines and replies may be NULL.
  * Returns the number of replies received: n when all went well, 0 when
