@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 double now_s(void)
 {
@@ -91,6 +92,23 @@ void print_machine(FILE *out)
     uname(&u);
     fprintf(out, "# machine: %d usable cores, %s, Linux %s\n", usable_cores(),
             model, u.release);
+}
+
+void print_conditions(FILE *out, const char *command)
+{
+    char date[64] = "unknown date";
+    double l1 = -1, l5 = -1, l15 = -1; /* 1, 5 and 15 minute averages */
+    time_t t = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) != 3)
+            l1 = l5 = l15 = -1;
+        fclose(f);
+    }
+    fprintf(out, "# measured: %s by `%s`; nproc %ld; load average at the start "
+            "%.2f %.2f %.2f\n", date, command, sysconf(_SC_NPROCESSORS_ONLN),
+            l1, l5, l15);
 }
 
 int quick_mode(void)

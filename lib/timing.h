@@ -30,6 +30,11 @@ double median(double *v, int n);
 /* "# machine: ..." line for data files: cores, CPU model, kernel. */
 void print_machine(FILE *out);
 
+/* "# measured: ..." line for data files re-measured on a shared machine:
+ * the command that made the file, the UTC date, nproc and the load
+ * average at the start (/proc/loadavg), so a reader can judge the noise. */
+void print_conditions(FILE *out, const char *command);
+
 /* True when the environment asks for a quick run (QUICK=1), as `make test`
  * does for every demo. */
 int quick_mode(void);

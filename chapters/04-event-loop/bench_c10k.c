@@ -6,14 +6,26 @@
  * both wait for all N replies at the same time.  What differs is the cost
  * of waiting: a thread needs a stack (8 MB of address space by default, a
  * few pages of it actually touched), a kernel task, and two context
- * switches per wake-up; a request on the loop needs a struct of 80 bytes
+ * switches per wake-up; a request on the loop needs a struct of 72 bytes
  * and a line in epoll's table.
  *
  * Each run is a child process, so that its peak memory (ru_maxrss) and
  * context switches (ru_nvcsw + ru_nivcsw) come from wait4() alone.  The
  * open-file soft limit is raised to the hard limit first; a size that
  * does not fit under it, or under the thread limit, is skipped with the
- * reason printed.  Output: plots/04-event-loop/c10k.dat. */
+ * reason printed.
+ *
+ * Every run gets a slow server of its own, on a new port.  A client that
+ * closes first leaves its side in TIME_WAIT for a minute, and while
+ * 10,000 of those sit on the same server port, connect() must search
+ * past them for a free local port: in a test run, opening 10,000
+ * connections took five times as long right after another 10,000 to the
+ * same port.  The loop's run also records when its last request went
+ * out, so the table separates setting up the connections from waiting
+ * for the replies, and the header counts the kernel's listen-queue
+ * overflows (TcpExtListenOverflows), which would show dropped
+ * connection attempts retried a second later.
+ * Output: plots/04-event-loop/c10k.dat. */
 #define _GNU_SOURCE
 #include "evloop.h"
 #include "io.h"
@@ -37,6 +49,7 @@
 
 static int port;
 static int nreq, done, failed;
+static double t_begin, t_all_sent; /* the loop's: start, last request out */
 
 /* ---- one thread, N connections: a state machine per request ---------- */
 
@@ -96,6 +109,7 @@ static void on_request(struct el_loop *loop, int fd, unsigned events, void *data
         if (r->sent < r->len)
             return; /* a partial write: wait until writable again */
         r->state = RECEIVING;
+        t_all_sent = now_s(); /* the last one to get here stays */
         el_set_events(loop, fd, EL_READ);
         return;
     }
@@ -140,6 +154,7 @@ static void with_loop(void)
 {
     struct el_loop *loop = el_loop_new();
     struct request *reqs = calloc((size_t)nreq, sizeof *reqs);
+    t_begin = now_s();
     for (int i = 0; i < nreq; i++)
         if (start_request(loop, &reqs[i], i) != 0) {
             failed++;
@@ -180,6 +195,7 @@ static void with_threads(void)
 
 struct result {
     double wall, cpu, rss_mb, virt_mb;
+    double sent; /* the loop: seconds until its last request went out */
     long switches;
     int failed;
 };
@@ -205,6 +221,7 @@ static struct result measure(void (*client)(void), int n)
         if (n)
             client();
         res.wall = now_s() - t0;
+        res.sent = t_all_sent > 0 ? t_all_sent - t_begin : -1;
         res.virt_mb = vm_peak_mb();
         res.failed = failed;
         if (write(p[1], &res, sizeof res) != sizeof res)
@@ -241,6 +258,63 @@ static const char *cannot_run(int n, long fd_limit)
     return why;
 }
 
+/* The kernel's count of connection attempts dropped because a listen
+ * queue was full (TcpExtListenOverflows in /proc/net/netstat), or -1. */
+static long listen_overflows(void)
+{
+    char names[4096], values[4096];
+    long found = -1;
+    FILE *f = fopen("/proc/net/netstat", "r");
+    if (!f)
+        return -1;
+    while (found < 0 && fgets(names, sizeof names, f) && fgets(values, sizeof values, f)) {
+        if (strncmp(names, "TcpExt:", 7) != 0)
+            continue; /* lines come in pairs: names, then values */
+        char *sn, *sv, *n = strtok_r(names, " \n", &sn), *v = strtok_r(values, " \n", &sv);
+        for (; n && v; n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv))
+            if (strcmp(n, "ListenOverflows") == 0)
+                found = atol(v);
+    }
+    fclose(f);
+    return found;
+}
+
+/* One run of `client` against a slow server of its own (see the top). */
+static struct result measure_fresh(void (*client)(void), int n, double delay_ms)
+{
+    struct slow_server server;
+    if (slow_server_start(&server, delay_ms) != 0) {
+        perror("slow server");
+        exit(1);
+    }
+    port = server.port;
+    struct result r = measure(client, n);
+    slow_server_stop(&server);
+    return r;
+}
+
+static void print_results(struct result res[2][4], const int *ran, int nran, double base_mb)
+{
+    /* One block per client, two blank lines apart: gnuplot's index 0 and 1. */
+    printf("# columns: run wall_(s) CPU_(s) peak_(MB) KB/request virtual_(GB) switches "
+           "all_sent_(s) then_(s)\n");
+    for (int c = 0; c < 2; c++) {
+        for (int k = 0; k < nran; k++) {
+            struct result *r = &res[c][k];
+            char run[40], sent[16] = "-", then[16] = "-";
+            snprintf(run, sizeof run, "%d_%s", ran[k], c ? "threads" : "loop");
+            if (r->sent >= 0) { /* then: from the last request out to the end */
+                snprintf(sent, sizeof sent, "%.3f", r->sent);
+                snprintf(then, sizeof then, "%.3f", r->wall - r->sent);
+            }
+            printf("%-18s %8.3f %8.3f %8.1f %8.2f %8.2f %8ld %8s %8s\n", run, r->wall,
+                   r->cpu, r->rss_mb, fmax(0, r->rss_mb - base_mb) * 1024 / ran[k],
+                   r->virt_mb / 1024, r->switches, sent, then);
+        }
+        printf(c ? "" : "\n\n");
+    }
+}
+
 int main(void)
 {
     int quick = quick_mode();
@@ -249,16 +323,15 @@ int main(void)
     int nsizes = quick ? 2 : 4;
     double delay_ms = quick ? 100 : 500;
     long limit = raise_fd_limit(1L << 20); /* the slow server and the children inherit it */
-    struct slow_server server;
-    if (slow_server_start(&server, delay_ms) != 0) {
-        perror("slow server");
-        return 1;
-    }
-    port = server.port;
-    struct result base = measure(with_loop, 0); /* a child that does nothing */
     print_machine(stdout);
+    print_conditions(stdout, "build/demo/04-event-loop/bench_c10k");
+    struct result base = measure_fresh(with_loop, 0, delay_ms); /* a child doing nothing */
     printf("# %g ms per request; open-file soft limit raised to the hard limit, %ld; "
-           "a child doing nothing peaks at %.1f MB\n", delay_ms, limit, base.rss_mb);
+           "a child doing nothing peaks at %.1f MB; a slow server of its own for each run\n",
+           delay_ms, limit, base.rss_mb);
+    printf("# all_sent: when the loop's last request went out; then: from there to the "
+           "end (threads: not recorded)\n");
+    long overflows = listen_overflows();
     int status = 0, done_sizes = 0;
     struct result res[2][4];
     int ran[4];
@@ -270,8 +343,8 @@ int main(void)
             fprintf(stderr, "bench_c10k: skipped %d requests: %s\n", n, why);
             continue;
         }
-        res[0][done_sizes] = measure(with_loop, n); /* the two, back to back */
-        res[1][done_sizes] = measure(with_threads, n);
+        res[0][done_sizes] = measure_fresh(with_loop, n, delay_ms); /* back to back */
+        res[1][done_sizes] = measure_fresh(with_threads, n, delay_ms);
         ran[done_sizes++] = n;
         if (res[0][done_sizes - 1].failed || res[1][done_sizes - 1].failed) {
             printf("# %d requests: %d failed on the loop, %d with threads\n", n,
@@ -280,19 +353,9 @@ int main(void)
             status = 1;
         }
     }
-    /* One block per client, two blank lines apart: gnuplot's index 0 and 1. */
-    printf("# columns: run wall_(s) CPU_(s) peak_(MB) KB/request virtual_(GB) switches\n");
-    for (int c = 0; c < 2; c++) {
-        for (int k = 0; k < done_sizes; k++) {
-            struct result *r = &res[c][k];
-            char run[40];
-            snprintf(run, sizeof run, "%d_%s", ran[k], c ? "threads" : "loop");
-            printf("%-18s %8.3f %8.3f %8.1f %8.2f %8.2f %8ld\n", run, r->wall, r->cpu,
-                   r->rss_mb, fmax(0, r->rss_mb - base.rss_mb) * 1024 / ran[k],
-                   r->virt_mb / 1024, r->switches);
-        }
-        printf(c ? "" : "\n\n");
-    }
-    slow_server_stop(&server);
+    if (overflows >= 0)
+        printf("# listen-queue overflows during the runs (TcpExtListenOverflows, every "
+               "socket in this network namespace): %ld\n", listen_overflows() - overflows);
+    print_results(res, ran, done_sizes, base.rss_mb);
     return status;
 }
