@@ -36,7 +36,9 @@ int bq_get(struct bqueue *q, void **item);
  * left).  Closing twice is harmless. */
 void bq_close(struct bqueue *q);
 
-/* Free the queue.  No thread may be using it any more. */
+/* Free the queue.  No thread may be using it any more.  Items still in
+ * it are the caller's: the queue frees only its own memory, never an
+ * item (an item is any pointer; the queue cannot know how to free it). */
 void bq_destroy(struct bqueue *q);
 
 /* Every function may be called from any number of threads at once, except

