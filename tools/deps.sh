@@ -22,6 +22,7 @@ packages=(
   patch                   # mutants kept as patches to the solutions (make test)
   similarity-tester       # make similarity: sim_c compares submissions locally
   liburing-dev            # the io_uring chapter (liburing 2.3 on Debian 12)
+  linux-perf              # its benches count system calls (perf stat)
 )
 
 missing=()
