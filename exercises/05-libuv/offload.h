@@ -17,8 +17,13 @@
  *   PRIMES with bad numbers or the wrong number of words
  *                    ERR wrong arguments
  *
- * Requests are lines ended by '\n' of at most OFFLOAD_MAX_LINE bytes; a
- * longer one gets "ERR line too long" and the connection is closed.  A
+ * Numbers are unsigned decimal.  Bad numbers are those with a minus sign
+ * ("-5"), with no digits ("one"), with lo > hi, or above 100000000 (an
+ * overflow of 64 bits included).  The tests send exactly those; whether
+ * "+5", or two spaces between words, is accepted is yours to decide.
+ * Requests are lines ended by '\n' of at most OFFLOAD_MAX_LINE bytes, the
+ * '\n' (and a '\r' before it) included; a longer one gets
+ * "ERR line too long" and the connection is closed.  A
  * client sends its next request only after the reply to the previous
  * one, so replies on one connection never need reordering.
  *

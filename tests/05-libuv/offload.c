@@ -144,8 +144,36 @@ Test(offload, answers_and_errors)
     srv_ask(&s, fd, "ERR wrong arguments", "PRIMES one two\n");
     srv_ask(&s, fd, "ERR wrong arguments", "PRIMES 10 5\n");
     srv_ask(&s, fd, "ERR wrong arguments", "PRIMES 0 100000001\n");
+    srv_ask(&s, fd, "ERR wrong arguments", "PRIMES -5 10\n");
+    srv_ask(&s, fd, "ERR wrong arguments", "PRIMES 0 99999999999999999999999\n");
     srv_ask(&s, fd, "PONG", "PING\n");
     close(fd);
+    server_stop_clean(&s);
+}
+
+/* A request longer than OFFLOAD_MAX_LINE bytes: an error, then that
+ * connection is closed; the others are still served. */
+Test(offload, overlong_line_gets_error)
+{
+    struct served s;
+    server_start(&s, offload_serve, WHAT, 15);
+    int ok = cl_connect(s.port), bad = cl_connect(s.port);
+    srv_expect(&s, ok >= 0 && bad >= 0, "could not connect to the server");
+    char big[OFFLOAD_MAX_LINE + 2], got[128];
+    memset(big, '7', OFFLOAD_MAX_LINE); /* one byte too many with its '\n' */
+    big[OFFLOAD_MAX_LINE] = '\n';
+    big[OFFLOAD_MAX_LINE + 1] = '\0';
+    cl_send(bad, big);
+    cl_line(bad, got, sizeof got, 3);
+    srv_expect(&s, strcmp(got, "ERR line too long") == 0,
+               "a line of %d bytes (OFFLOAD_MAX_LINE + 1, its newline included) "
+               "should get 'ERR line too long', got '%s'", OFFLOAD_MAX_LINE + 1,
+               shown(got));
+    srv_expect(&s, cl_line(bad, got, sizeof got, 3) == -1,
+               "after 'ERR line too long' the server should close that connection");
+    srv_ask(&s, ok, "PONG", "PING\n");
+    close(ok);
+    close(bad);
     server_stop_clean(&s);
 }
 
