@@ -246,13 +246,47 @@ def find_user():
     return pw if probe.returncode == 0 else None
 
 
-def unprivileged():
-    """The preexec function that becomes target_user(), or None."""
+def delegated_cgroup(pw):
+    """A pids cgroup (v1) that the unprivileged user owns, so that the
+    sandbox, running as that user, can still make one per call under it
+    and cap every task, threads and raw forks included.  None where there
+    is no v1 pids hierarchy (the sandbox then falls back, and says so)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            own = [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
+        if not own:
+            return None
+        d = "/sys/fs/cgroup/pids" + own[0].rstrip("/") + f"/grader-run-{os.getpid()}"
+        os.makedirs(d, exist_ok=True)
+        for name in ("", "cgroup.procs", "tasks"):
+            os.chown(os.path.join(d, name), pw.pw_uid, pw.pw_gid)
+        return d
+    except OSError:
+        return None
+
+
+def release_cgroup(d):
+    """Kill what is left in the delegated cgroup and remove it."""
+    for sub, _, _ in sorted(os.walk(d), key=lambda w: -len(w[0])):
+        with contextlib.suppress(OSError):
+            for pid in open(os.path.join(sub, "cgroup.procs")).read().split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.rmdir(sub)
+
+
+def unprivileged(cgroup=None):
+    """The preexec function that becomes target_user() (in `cgroup`, when
+    given), or None."""
     pw = target_user()
     if not pw:
         return None
 
     def drop():
+        if cgroup:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
         os.setgroups([])
         os.setgid(pw.pw_gid)
         os.setuid(pw.pw_uid)
@@ -332,6 +366,7 @@ def run_phase(binary, pattern, jobs, env):
     control_r, control_w = os.pipe()
     report_r, report_w = os.pipe()
     pw = target_user()
+    cgroup = delegated_cgroup(pw) if pw else None
     if pw:  # Criterion reopens /dev/fd/N, which checks the pipe's owner
         os.fchown(report_w, pw.pw_uid, pw.pw_gid)
     os.dup2(control_r, CONTROL_FD)
@@ -345,7 +380,7 @@ def run_phase(binary, pattern, jobs, env):
     try:
         p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True, pass_fds=(REPORT_FD, CONTROL_FD),
-                             preexec_fn=unprivileged())
+                             preexec_fn=unprivileged(cgroup))
     finally:
         os.close(REPORT_FD)
         os.close(CONTROL_FD)
@@ -365,6 +400,8 @@ def run_phase(binary, pattern, jobs, env):
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    if cgroup:
+        release_cgroup(cgroup)
     out += reap_leftovers()
     reader.join()
     os.close(report_r)
