@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from html.parser import HTMLParser
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
@@ -275,18 +276,31 @@ def main(frag, out):
     subtitle = one_line(re.search(r'<p class="subtitle">(.*?)</p>', text, re.S).group(1))
     style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
     body = text.split("<!-- body -->", 1)[1]
-    if os.path.isdir(out):
-        shutil.rmtree(out)  # no page of a renamed chapter left behind
-    os.makedirs(out)
+    # Written into a fresh folder, then swapped in whole: no page of a
+    # renamed chapter is left behind, and a browser (or book_check.py)
+    # reading the old pages never sees a half-written book.
+    new = tempfile.mkdtemp(prefix=".html-", dir=os.path.dirname(os.path.abspath(out)))
     pages = cut(body)
     link_pages(pages)
-    copy_media(pages, out)
+    copy_media(pages, new)
     zoomable_figures(pages)
     wrap_tables(pages)
-    copy_assets(out, style)
-    write_pages(pages, out, book, subtitle)
-    write_index(pages, out)
+    copy_assets(new, style)
+    write_pages(pages, new, book, subtitle)
+    write_index(pages, new)
+    os.chmod(new, 0o755)  # mkdtemp makes it private
+    swap_in(new, out)
     print(f"htmlbook: {len(pages)} pages and index.html in {out}/")
+
+
+def swap_in(new, out):
+    old = None
+    if os.path.exists(out):
+        old = new + ".old"
+        os.rename(out, old)
+    os.rename(new, out)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -151,15 +151,18 @@
   }
 
   function find(text) {
-    var terms = lunr.tokenizer(text);
+    // lunr trims punctuation off words when it indexes them but not off a
+    // query, so "fork()" is trimmed here to match the indexed "fork".
+    var terms = lunr.tokenizer(text).map(function (t) {
+      return t.toString().replace(/^\W+|\W+$/g, "");
+    }).filter(Boolean);
     if (!terms.length) return [];
     return index.query(function (q) {
       terms.forEach(function (t) {
         // The whole word, stemmed as the index is; and, weaker, any word
         // that begins with what was typed, for a search typed halfway.
-        q.term(t.toString(), { usePipeline: true });
-        q.term(t.toString(), { usePipeline: false, boost: 0.2,
-                               wildcard: lunr.Query.wildcard.TRAILING });
+        q.term(t, { usePipeline: true });
+        q.term(t, { usePipeline: false, boost: 0.2, wildcard: lunr.Query.wildcard.TRAILING });
       });
     });
   }
