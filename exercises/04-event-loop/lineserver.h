@@ -36,7 +36,9 @@
  * client connection, free everything, and return 0.  Return -1 if the
  * server cannot start.  listen_fd and stop_fd belong to the caller: do
  * not close them (making listen_fd non-blocking is fine).  A client whose
- * line grows past LINE_MAX_BYTES without a '\n' may be disconnected. */
+ * line grows past LINE_MAX_BYTES without a '\n' is disconnected: close its
+ * connection (its earlier replies may be lost) and go on serving the
+ * others. */
 int line_server(int listen_fd, int stop_fd);
 
 #endif

@@ -193,6 +193,45 @@ Test(lineserver, lines_may_arrive_in_pieces)
     stop(&s);
 }
 
+/* 1 if the server closes fd within timeout_ms (end of file or a reset),
+ * reading and dropping whatever it still sends. */
+static int closed_within(int fd, int timeout_ms)
+{
+    char buf[4096];
+    double until = now_s() + timeout_ms / 1e3;
+    while (now_s() < until) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+            return 1;
+    }
+    return 0;
+}
+
+/* A line that outgrows LINE_MAX_BYTES without a newline: the server cannot
+ * hold it, so it closes that client and serves the others. */
+Test(lineserver, an_overlong_line_is_disconnected)
+{
+    struct server s;
+    start(&s);
+    int fd = client(&s), other = client(&s);
+    char big[LINE_MAX_BYTES + 100];
+    memset(big, 'x', sizeof big);
+    cr_assert(send(fd, big, sizeof big, MSG_NOSIGNAL) == (ssize_t)sizeof big,
+              "the test could not send to the server");
+    SERVER_ASSERT(&s, closed_within(fd, 3000), "after %zu bytes with no newline "
+                  "(LINE_MAX_BYTES is %d), the server should close that "
+                  "connection within 3 s, but it stayed open", sizeof big,
+                  LINE_MAX_BYTES);
+    say(other, "still here\n");
+    expect(&s, other, "STILL HERE\n", "another client sent still here");
+    close(fd);
+    close(other);
+    stop(&s);
+}
+
 #define CLIENTS 200
 
 Test(lineserver, many_clients_at_once)
