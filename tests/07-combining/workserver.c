@@ -132,6 +132,29 @@ Test(workserver, answers_and_errors)
     server_stop_clean(&s);
 }
 
+/* A request longer than WORK_MAX_LINE bytes: that connection is closed,
+ * and the other clients are still served. */
+Test(workserver, an_overlong_line_is_disconnected)
+{
+    struct served s;
+    server_start(&s, work_serve, 2, WHAT, 15);
+    int fd = tcp_connect_loopback(s.port), other = tcp_connect_loopback(s.port);
+    srv_expect(&s, fd >= 0 && other >= 0, "could not connect to the server");
+    char big[WORK_MAX_LINE + 100], got[64];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cl_send(fd, big);
+    int r = cl_line(fd, got, sizeof got, 3);
+    srv_expect(&s, r == -1, "after %zu bytes with no newline (WORK_MAX_LINE is %d), "
+               "the server should close that connection within 3 s, but %s",
+               sizeof big - 1, WORK_MAX_LINE,
+               r == -2 ? "it stayed open" : "it answered instead");
+    srv_ask(&s, other, "PONG", "PING\n");
+    close(fd);
+    close(other);
+    server_stop_clean(&s);
+}
+
 /* Six clients, two workers: every count reaches its own client. */
 Test(workserver, many_counts_at_once)
 {
