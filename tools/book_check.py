@@ -292,6 +292,20 @@ OPEN_MENU = r"""(async () => {
   return {left: Math.round(r.left), right: Math.round(r.right), shown: getComputedStyle(document.getElementById('sidebar')).visibility};
 })()"""
 
+# The sidebar: which chapters are open, and which section it highlights
+# once the third section of the page is scrolled to the top.
+SPY = r"""(async () => {
+  const open = Array.from(document.querySelectorAll('#sidebar ol.toc > li')).filter(li => {
+    const o = li.querySelector('ol'); return o && getComputedStyle(o).display !== 'none'; })
+    .map(li => li.firstElementChild.getAttribute('href'));
+  const secs = document.querySelectorAll('main section.level2');
+  const target = secs[Math.min(2, secs.length - 1)];
+  target.scrollIntoView();
+  await new Promise(r => setTimeout(r, 250));
+  const a = document.querySelector('#sidebar a.active');
+  return {open: open, want: target.id, active: a ? decodeURIComponent(a.hash.slice(1)) : null};
+})()"""
+
 # The dark theme: text against background (WCAG contrast), and what sits
 # behind a figure (gnuplot draws dark lines on white).
 DARK_FACTS = r"""(() => {
@@ -365,12 +379,9 @@ def check_pages(record, browser, folder, shots):
     show = next((p for p in chapters if 'class="table-wrap"' in open(os.path.join(folder, p)).read()
                  and "<figure" in open(os.path.join(folder, p)).read()), chapters[0])
     for width in WIDTHS:
-        tab, slow = Tab(browser, width, 844 if width < PHONE else 900), []
-        bad = {}
+        tab, bad = Tab(browser, width, 844 if width < PHONE else 900), {}
         for page in ["index.html"] + chapters:
-            start = time.time()
             problems, _ = page_problems(tab, file_url(os.path.join(folder, page)), width, chapters)
-            slow.append(time.time() - start)
             if problems:
                 bad[page] = problems
         detail = "; ".join(f"{p}: {', '.join(v)}" for p, v in bad.items())
@@ -380,6 +391,8 @@ def check_pages(record, browser, folder, shots):
                f"{len(bad)} pages fail at {width} px: {detail}; {RERUN}")
         if width < PHONE:
             check_menu(record, tab, folder, show)
+        else:
+            check_spy(record, tab, folder, show)
         tab.open(file_url(os.path.join(folder, show)))
         tab.screenshot(os.path.join(shots, f"book-{width}.png"))
         check_dark(record, browser, folder, show, width, shots)
@@ -392,6 +405,15 @@ def check_menu(record, tab, folder, page):
     record(m["shown"] == "visible" and m["left"] >= 0 and m["right"] > 200,
            "on a phone the Contents button slides the sidebar in",
            f"after a press the sidebar is {m['shown']} at x = {m['left']}..{m['right']} px; {RERUN}")
+
+
+def check_spy(record, tab, folder, page):
+    tab.open(file_url(os.path.join(folder, page)))
+    m = tab.js(SPY)
+    record(m["open"] == [page] and m["active"] == m["want"],
+           "the sidebar opens the current chapter only and highlights the section in view",
+           f"on {page} the sidebar has {m['open']} open, and after scrolling to #{m['want']} "
+           f"it highlights #{m['active']}; {RERUN}")
 
 
 def check_dark(record, browser, folder, page, width, shots):
