@@ -8,9 +8,13 @@
 #include "primes.h"
 #include "timing.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 enum { N = 2000000 };
 
@@ -100,4 +104,63 @@ Test(speedup, skips_on_one_core)
     char msg[1024];
     cr_assert_eq(judge(parallel, msg, sizeof msg), GR_SKIP, "%s", msg);
     cr_assert(strstr(msg, "only 1 usable core"), "%s", msg);
+}
+
+/* Far more than N workers can give: the upper bound names it. */
+Test(speedup, fails_a_different_algorithm)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge(sieve, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a sieve passed: %s", msg);
+    cr_assert(strstr(msg, "a different algorithm, not parallelism"), "wrong reason: %s", msg);
+}
+
+/* The parent counts while its children only burn CPU: fast enough on two
+ * cores, parallel-looking, and wrong in where the work ran. */
+static void burn_until_closed(int fd)
+{
+    char c;
+    volatile unsigned long x = 1;
+    while (read(fd, &c, 1) < 0 && errno == EAGAIN)
+        for (int i = 0; i < 100000; i++)
+            x = x * 6364136223846793005UL + 1;
+    _exit(0);
+}
+
+static void parent_counts(void *arg, void *out)
+{
+    int n = *(int *)arg, p[2];
+    if (pipe2(p, O_NONBLOCK) != 0)
+        return;
+    for (int i = 0; i < n; i++)
+        if (fork() == 0) {
+            close(p[1]);
+            burn_until_closed(p[0]);
+        }
+    close(p[0]);
+    *(long *)out = count_primes(0, N);
+    close(p[1]);
+    while (wait(NULL) > 0)
+        ;
+}
+
+Test(speedup, names_work_done_by_the_caller)
+{
+    needs_two_cores();
+    static int workers;
+    workers = usable_cores();
+    struct gr_speedup s = {
+        .parallel = parent_counts, .parallel_arg = &workers, .sequential = sequential,
+        .out_size = sizeof(long), .workers = workers, .what = "primes",
+        .children_work = 1,
+    };
+    char msg[1024];
+    enum gr_verdict v = gr_judge_speedup(&s, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a parent that counts beside decoy children passed: %s", msg);
+    cr_assert(strstr(msg, "the caller itself used"), "wrong reason: %s", msg);
 }
