@@ -14,6 +14,5 @@
 int prefork_serve(int listen_fd, int nprocs)
 {
     (void)listen_fd, (void)nprocs;
-    TODO("block SIGTERM, fork nprocs children that each run a loop on listen_fd, "
-         "sigwait() for SIGTERM, then kill and waitpid() every child");
+    TODO("serve with nprocs child processes until SIGTERM, then stop them all");
 }

@@ -9,32 +9,29 @@
  * cores because the children do.  A PID request is answered with the
  * child's own process id.
  *
- * Two things make a child a good sibling:
- *   - Accept one connection per wake-up of the listening socket, not all
- *     that are pending: a child that then spends 100 ms on a count should
- *     leave the next connections to its idle siblings.  The socket is
- *     shared, so accept() may find nothing (EAGAIN): a sibling was faster.
+ * What the tests hold it to:
+ *   - A busy child leaves new connections to its idle siblings: one that
+ *     spends 100 ms on a count must not have taken the connections that
+ *     arrived meanwhile.  The socket is shared, so an accept() may find
+ *     nothing (EAGAIN): a sibling was faster.  You may make listen_fd
+ *     non-blocking: O_NONBLOCK belongs to the open file, so the caller's
+ *     descriptor and every child's copy change together, and the caller
+ *     does not mind.
  *   - Requests are lines ended by '\n' of at most WORK_MAX_LINE bytes; a
  *     client sends its next request only after the reply to the previous
  *     one.  A client that leaves is closed and forgotten.
- *
- * Shutdown is by signal, as for real servers: SIGTERM to the parent.
- *   - Block SIGTERM in the parent *before* forking the first child (so a
- *     SIGTERM that arrives early waits instead of killing the parent), and
- *     wait for it with sigwait() (or a handler; your choice).
- *   - Then send SIGTERM to every child and wait for every one of them,
- *     with waitpid(): no zombie may remain.  Restore the signal mask (and
- *     any handler you changed), close what you opened, free what you
- *     allocated, and return 0.
- *   - A child that receives SIGTERM stops its loop (a handler may ring an
- *     el_notify doorbell: el_notify_send() is async-signal-safe), closes
- *     its connections and leaves with _exit(0).  A child never returns
- *     from prefork_serve(): that would run the caller's code twice.
- *   - fflush(NULL) before each fork(), or buffered output is printed twice.
- *
- * If a child dies (a crash, a kill), the parent may fork a replacement;
- * that is not required, but it must still wait for every child, dead or
- * alive, before it returns. */
+ *   - Shutdown is by signal, as for real servers: SIGTERM to the calling
+ *     process, at any moment after prefork_serve() was called, even
+ *     before the first child exists, stops the whole server and makes
+ *     prefork_serve() return 0; it never kills the caller.  Every child
+ *     has then ended and been waited for (no zombie), and the caller's
+ *     signal mask and SIGTERM disposition are as they were before the
+ *     call (the tests check both).
+ *   - A child never returns from prefork_serve() (that would run the
+ *     caller's code twice) and leaves nothing printed twice.
+ *   - If a child dies (a crash, a kill), the parent may fork a
+ *     replacement; that is not required, but it must still wait for every
+ *     child, dead or alive, before it returns. */
 #ifndef PREFORK_H
 #define PREFORK_H
 

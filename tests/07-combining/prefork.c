@@ -131,6 +131,67 @@ static pid_t who_answers(struct served *s, int fd)
     return pid;
 }
 
+/* ---- the caller's signal state ------------------------------------------ */
+
+struct mask_out {
+    int rc, mask_same, handler_same;
+};
+
+/* Marks the mask (SIGUSR2 blocked), serves, and compares the mask and
+ * SIGTERM's handler before and after: prefork_serve() must put back what
+ * it changed. */
+static void serve_checking_mask(void *arg, void *out)
+{
+    struct serve_arg *a = arg;
+    struct mask_out *m = out;
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t before, after, mark;
+    sigemptyset(&mark);
+    sigaddset(&mark, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &mark, NULL);
+    sigprocmask(SIG_SETMASK, NULL, &before);
+    struct sigaction term_before, term_after;
+    sigaction(SIGTERM, NULL, &term_before);
+    m->rc = prefork_serve(a->listen_fd, a->nprocs);
+    sigprocmask(SIG_SETMASK, NULL, &after);
+    sigaction(SIGTERM, NULL, &term_after);
+    m->mask_same = 1;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&before, sig) != sigismember(&after, sig))
+            m->mask_same = 0;
+    m->handler_same = term_before.sa_handler == term_after.sa_handler;
+}
+
+Test(prefork, restores_the_signal_mask)
+{
+    int port;
+    int lfd = tcp_listen_loopback(&port);
+    cr_assert(lfd >= 0, "the test could not make a listening socket");
+    struct serve_arg a = { lfd, 2 };
+    struct gr_limits lim = { .timeout_s = 20, .max_forks = 64 };
+    struct gr_proc proc;
+    cr_assert_eq(gr_start(&proc, serve_checking_mask, &a, sizeof(struct mask_out), &lim), 0,
+                 "the grader could not start a sandbox");
+    close(lfd);
+    int fd = tcp_connect_loopback(port);
+    char reply[64] = "";
+    if (fd >= 0) /* served: its children are up, its signals set */
+        cl_ask(fd, "PING\n", reply, sizeof reply);
+    if (fd >= 0)
+        close(fd);
+    proc.deadline = now_s() + 10;
+    struct mask_out m = { -1, 0, 0 };
+    struct gr_run r = gr_finish(&proc, SIGTERM, &m);
+    const char *what = "prefork_serve(2 processes), after SIGTERM";
+    gr_assert_clean(r, what);
+    cr_assert_eq(m.rc, 0, "%s returned %d; it should return 0", what, m.rc);
+    cr_assert(m.mask_same, "%s: the caller's signal mask (SIGTERM unblocked, "
+              "SIGUSR2 blocked) was not the same after the call: restore the "
+              "mask you changed, e.g. sigprocmask(SIG_SETMASK, &old, NULL)", what);
+    cr_assert(m.handler_same, "%s: SIGTERM's handler was not the same after "
+              "the call: put back the disposition you changed", what);
+}
+
 /* ---- answers ------------------------------------------------------------- */
 
 Test(prefork, answers_from_children)
