@@ -306,6 +306,15 @@ SPY = r"""(async () => {
   return {open: open, want: target.id, active: a ? decodeURIComponent(a.hash.slice(1)) : null};
 })()"""
 
+COPY = r"""(async () => {
+  const btn = document.querySelector('main button.copy');
+  btn.click();
+  await new Promise(r => setTimeout(r, 300));
+  let got;
+  try { got = await navigator.clipboard.readText(); } catch (e) { got = 'clipboard unreadable: ' + e.message; }
+  return {label: btn.textContent, got: got, want: btn.parentElement.querySelector('pre').innerText.replace(/\n$/, '')};
+})()"""
+
 # The dark theme: text against background (WCAG contrast), and what sits
 # behind a figure (gnuplot draws dark lines on white).
 DARK_FACTS = r"""(() => {
@@ -393,6 +402,7 @@ def check_pages(record, browser, folder, shots):
             check_menu(record, tab, folder, show)
         else:
             check_spy(record, tab, folder, show)
+            check_copy(record, browser, folder, show)
         tab.open(file_url(os.path.join(folder, show)))
         tab.screenshot(os.path.join(shots, f"book-{width}.png"))
         check_dark(record, browser, folder, show, width, shots)
@@ -414,6 +424,20 @@ def check_spy(record, tab, folder, page):
            "the sidebar opens the current chapter only and highlights the section in view",
            f"on {page} the sidebar has {m['open']} open, and after scrolling to #{m['want']} "
            f"it highlights #{m['active']}; {RERUN}")
+
+
+def check_copy(record, browser, folder, page):
+    """A reader's click, with the clipboard permission a reader's browser
+    would ask for: the listing, exactly, must land on the clipboard."""
+    browser.send("Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    tab = Tab(browser, 1280)
+    tab.call("Emulation.setFocusEmulationEnabled", {"enabled": True})
+    tab.open(file_url(os.path.join(folder, page)))
+    c = tab.js(COPY)
+    record(c["got"] == c["want"] and c["label"] == "Copied",
+           "the Copy button puts the listing on the clipboard",
+           f"on {page} the button said {c['label']!r} and the clipboard holds {len(c['got'])} characters "
+           f"against the listing's {len(c['want'])}: {c['got'][:60]!r}; {RERUN}")
 
 
 def check_dark(record, browser, folder, page, width, shots):

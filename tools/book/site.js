@@ -74,9 +74,14 @@
 
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
+      return navigator.clipboard.writeText(text).catch(function () { return copyOldWay(text); });
     }
-    // Older browsers, or a page the browser does not count as secure.
+    return copyOldWay(text);
+  }
+
+  // Older browsers, a page the browser does not count as secure, or one
+  // whose clipboard permission was refused.
+  function copyOldWay(text) {
     return new Promise(function (resolve, reject) {
       var area = document.createElement("textarea");
       area.value = text;
