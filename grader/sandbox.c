@@ -245,6 +245,22 @@ static void make_cgroup(struct gr_proc *p)
     static int seq;
     char own[160], max[32];
     snprintf(max, sizeof max, "%d", p->lim.max_tasks);
+    /* A parent delegated to us: grade.py, as root, makes one and hands it
+     * to the unprivileged user the tests run as. */
+    const char *given = getenv("GRADER_CGROUP_PARENT");
+    if (given && *given) {
+        if (seq == 0)
+            remove_stale(given);
+        snprintf(p->cgroup, sizeof p->cgroup, "%.150s/grader-%d-%d", given,
+                 (int)getpid(), ++seq);
+        if (mkdir(p->cgroup, 0755) == 0) {
+            if (write_file(p->cgroup, "pids.max", max) == 0) {
+                p->cgroup_v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+                return;
+            }
+            rmdir(p->cgroup);
+        }
+    }
     for (int v2 = 0; v2 < 2; v2++) {
         if (!own_cgroup(v2, own, sizeof own) ||
             (v2 && access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0))
