@@ -5,7 +5,8 @@
  *
  *   JOB_CPU      count the primes in [lo, hi): CPU-bound.  Use the cores.
  *   JOB_FAST_IO  `requests` requests to a slow server with a short delay,
- *                one after another: fast I/O, and only a few such jobs.
+ *                one after another: fast I/O, and only a few such jobs
+ *                (at most 8 in a batch; the tests use 2 or 3).
  *   JOB_SLOW_IO  one request to a slow server with a long delay: slow
  *                I/O, and hundreds of such jobs at once.
  *
@@ -50,7 +51,12 @@ struct job {
  *   jobs take on one core.
  * - Use at most 2 * cores + 8 threads besides the calling thread, and
  *   child processes count as threads: a server must survive the day the
- *   batch holds 100,000 slow jobs.  The tests count them while you run.
+ *   batch holds 100,000 slow jobs.  The budget is for what is alive at
+ *   any one moment, not a total: a thread that has been joined (or a
+ *   child that has been waited for) no longer counts, and the threads
+ *   inside a child process count too.  The tests count them while you
+ *   run; they also add every fork() of the call, in total, to the peak
+ *   number of threads, so fork a process once, not once per job.
  * - Join every thread and wait for every child; close every socket.
  *
  * Returns 0, or -1 if the batch could not be run at all. */
