@@ -37,9 +37,8 @@ typedef long be_task(long size);
  * - Timings are noisy: judge each size on the median of a few runs of
  *   each, taking turns.
  * - Keep it quick: the sandbox stops a search after 30 s and fails it;
- *   aim for well under a second on a quiet machine (the reference
- *   solution takes that).  Sizes far below the crossing are cheap to
- *   measure, sizes far above it are not. */
+ *   aim for well under a second on a quiet machine.  Sizes far below
+ *   the crossing are cheap to measure, sizes far above it are not. */
 long find_break_even(be_task *task, int ntasks, int workers, long max_size);
 
 #endif
