@@ -479,3 +479,12 @@ Test(sandbox, seed_from_the_environment)
     cr_assert_eq(gr_seed(), 4242UL);
     cr_assert_eq(gr_seed(), 4242UL, "the seed must stay the same in one run");
 }
+
+/* Which budget and which sweep this machine gives the sandbox, in the
+ * log, for the guide and for anyone reading a grading run. */
+Test(sandbox, names_its_mechanisms)
+{
+    const char *budget = gr_budget_mechanism(), *sweep = gr_containment();
+    cr_log_info("task budget: %s; leftovers found by: %s", budget, sweep);
+    cr_assert(budget[0] && sweep[0]);
+}
