@@ -163,7 +163,7 @@ static struct row measure_counted(void (*server)(int), int clients, double secon
 
 int main(void)
 {
-    uring_or_skip("bench_echo");
+    uring_or_keep_data("bench_echo", "plots/09-io-uring/echo.dat");
     int quick = quick_mode(), rounds = quick ? 1 : ROUNDS;
     int clients = quick ? 50 : 1000;
     double seconds = quick ? 0.2 : 2.0;

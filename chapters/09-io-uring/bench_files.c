@@ -275,7 +275,7 @@ static void set_depth_64(void) { depth = 64; uring(); }
 
 int main(void)
 {
-    uring_or_skip("bench_files");
+    uring_or_keep_data("bench_files", "plots/09-io-uring/files.dat");
     int quick = quick_mode(), rounds = quick ? 1 : ROUNDS;
     nfiles = quick ? 200 : 2000;
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
