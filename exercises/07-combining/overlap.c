@@ -13,6 +13,5 @@ int overlap_run(int port, const char *const *requests, int n, int conns,
                 int workers, long *counts)
 {
     (void)port, (void)requests, (void)n, (void)conns, (void)workers, (void)counts;
-    TODO("start `workers` counting threads that take items from a queue; run a loop "
-         "that keeps `conns` connections busy and queues each reply; then join");
+    TODO("fetch every item and count its primes, the two overlapping");
 }

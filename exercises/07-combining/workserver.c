@@ -12,6 +12,5 @@
 int work_serve(int listen_fd, int stop_fd, int workers)
 {
     (void)listen_fd, (void)stop_fd, (void)workers;
-    TODO("a loop that answers PING and PID itself and hands PRIMES to `workers` "
-         "threads, whose replies come back through an el_notify");
+    TODO("serve until stop_fd is readable, the heavy requests on `workers` threads");
 }
