@@ -16,3 +16,8 @@ $(B)/mut/03-threads/mutants/transfer--%: TEST_LDLIBS += $(TRANSFER_WRAP)
 $(B)/check/03-threads/spsc: TEST_LDLIBS += $(TRANSFER_WRAP)
 $(B)/sol/03-threads/spsc: TEST_LDLIBS += $(TRANSFER_WRAP)
 $(B)/mut/03-threads/mutants/spsc--%: TEST_LDLIBS += $(TRANSFER_WRAP)
+
+# The list of tests is made by linking the same test object with stubs,
+# so it needs the same wrapping (the object calls __real_pthread_mutex_*).
+$(B)/testobj/03-threads/transfer.tests: TEST_LDLIBS += $(TRANSFER_WRAP)
+$(B)/testobj/03-threads/spsc.tests: TEST_LDLIBS += $(TRANSFER_WRAP)
