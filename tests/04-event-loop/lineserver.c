@@ -232,6 +232,27 @@ Test(lineserver, an_overlong_line_is_disconnected)
     stop(&s);
 }
 
+/* A listening descriptor that is not one (-1): the server cannot start,
+ * so it returns -1 at once instead of waiting for a stop that never comes. */
+static void serve_nothing(void *arg, void *out)
+{
+    *(int *)out = line_server(-1, *(int *)arg);
+}
+
+Test(lineserver, cannot_start_returns_minus_one)
+{
+    int stop[2];
+    cr_assert(pipe(stop) == 0, "the test could not make a pipe");
+    int rc = 0;
+    struct gr_limits lim = { .timeout_s = 3 };
+    struct gr_run r = gr_run_fn(serve_nothing, &stop[0], &rc, sizeof rc, &lim);
+    close(stop[0]);
+    close(stop[1]);
+    const char *what = "line_server(-1, stop_fd) (no listening socket)";
+    gr_assert_clean(r, what);
+    cr_assert_eq(rc, -1, "%s returned %d: a server that cannot start returns -1", what, rc);
+}
+
 #define CLIENTS 200
 
 Test(lineserver, many_clients_at_once)
