@@ -20,11 +20,12 @@
 static int ask(int port)
 {
     int fd = tcp_connect_loopback(port);
-    if (fd < 0 || write(fd, "hello\n", 6) != 6) {
-        perror("slow server");
-        return -1;
-    }
-    return fd;
+    if (fd >= 0 && write(fd, "hello\n", 6) == 6)
+        return fd;
+    perror("slow server");
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 int main(void)
@@ -38,6 +39,8 @@ int main(void)
 
     // [snippet blocking]
     int fd = ask(server.port);
+    if (fd < 0)
+        return 1;
     double t0 = now_s();
     ssize_t n = read(fd, buf, sizeof buf); /* sleeps until the reply is here */
     printf("blocking read():     %zd bytes after %5.1f ms\n", n, (now_s() - t0) * 1e3);
@@ -46,7 +49,8 @@ int main(void)
 
     // [snippet nonblocking]
     fd = ask(server.port);
-    set_nonblocking(fd);
+    if (fd < 0 || set_nonblocking(fd) != 0)
+        return 1;
     t0 = now_s();
     n = read(fd, buf, sizeof buf); /* returns at once */
     printf("non-blocking read(): %zd (%s) after %5.3f ms\n", n,
