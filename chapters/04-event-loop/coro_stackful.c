@@ -6,7 +6,8 @@
  * saves the task's registers and switches to the loop (swapcontext); the
  * loop switches back when the descriptor is ready.  The code reads exactly
  * like blocking code (compare read_line() with a blocking version), and
- * that is what Go's goroutines, Lua's coroutines and C++ fibers offer.
+ * that is what Lua's coroutines and C++ fibers offer (Go's goroutines
+ * too, but Go also preempts them and runs them on several threads).
  * The price is the stack: its size is fixed when the task starts, so it is
  * a guess (64 KiB here), and it must be paid per task even while the task
  * only waits. */
