@@ -190,7 +190,7 @@ def contents(pages, current):
 def sidebar(pages, current):
     return f"""<nav id="sidebar" aria-label="Contents">
 <div class="search" role="search">
-<input id="search" type="search" placeholder="Search the book" aria-label="Search the book" autocomplete="off">
+<input id="search" type="search" placeholder="Search the book (press /)" aria-label="Search the book" autocomplete="off">
 <ol id="search-results" hidden></ol>
 </div>
 <ol class="toc">{contents(pages, current)}</ol>

@@ -31,6 +31,13 @@
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && body.classList.contains("menu-open")) setMenu(false);
+    // "/" jumps to the search box, as on most documentation sites.
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      if (getComputedStyle(button).display !== "none") setMenu(true);
+      document.getElementById("search").focus();
+    }
   });
 
   // Bring the current chapter into the sidebar's view on a long contents.
