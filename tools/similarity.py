@@ -102,8 +102,8 @@ def export(ex, students, out):
                  "cd \"$(dirname \"$0\")\" && moss -l c " +
                  " ".join(f"-b base/{os.path.basename(b)}" for b in bases) + " submissions/*.c\n")
     with open(os.path.join(d, "jplag.sh"), "w") as fh:
-        fh.write("#!/bin/sh\n# JPlag 4 (https://github.com/jplag/JPlag): C goes through its cpp front end.\n"
-                 "cd \"$(dirname \"$0\")\" && java -jar \"${JPLAG_JAR:-jplag.jar}\" -l cpp -bc base submissions\n")
+        fh.write("#!/bin/sh\n# JPlag (https://github.com/jplag/JPlag): -l c is its C front end, -bc the base code.\n"
+                 "cd \"$(dirname \"$0\")\" && java -jar \"${JPLAG_JAR:-jplag.jar}\" -l c -bc base submissions\n")
     return bases, subs
 
 
