@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -704,6 +705,7 @@ static struct cell run_cell(struct cell_job *job)
     if (pid == 0) {
         close(p[0]);
         alarm(300); /* a model that hangs ends as a failed cell, not a hung program */
+        prctl(PR_SET_NAME, "cell"); /* so a memory sampler can tell it from the server */
         measure_in_child(job, &out);
         write_full(p[1], &out, sizeof out);
         _exit(0);
@@ -808,9 +810,12 @@ int model_io_fits(enum model m, int conns, double mb_each, char *why, size_t n)
                      conns, m == MODEL_THREADS ? "threads" : "processes", room);
             return 0;
         }
-        /* A thread: a few pages of stack, its kernel stack and task.  A
-         * process: its own anonymous memory, and as much again in page
-         * tables and kernel structures, roughly. */
+        /* An estimate, not a measurement.  A thread: a few pages of stack,
+         * its kernel stack and task, 64 KB in all.  A process: mb_each, the
+         * anonymous memory (RssAnon) of one whole process of the same kind,
+         * as if each forked copy wrote to every page of it, plus 0.1 MB for
+         * its page tables, kernel stack and task.  Copy-on-write lets the
+         * copies share the pages none of them writes, so this errs high. */
         double each = m == MODEL_THREADS ? 0.064 : mb_each + 0.1;
         double need = conns * each, have = available_mb();
         if (need > have / 2) {

@@ -4,8 +4,11 @@
  *    (10 to 10,000) and server delays (0.1 ms to 500 ms), the same I/O
  *    workload runs on a thread per connection and on chapter 4's loop,
  *    each in a fresh process: wall time and peak memory.  Each
- *    connection sends enough requests to keep the run near 0.1 s (at
- *    least one, at most 100, and at most 20,000 in all).
+ *    connection sends 100 ms / delay requests, but at least one, at most
+ *    100, and at most 20,000 in all (so a run at 0.1 ms waits only about
+ *    10 ms).  Every cell runs ROUNDS times, the two models taking turns
+ *    at going first, and keeps the median of each measure: one run, and
+ *    threads always first, would let a busy moment of the machine decide.
  *      -> crossover.dat
  * 2. The cost of parallelism.  A batch of 100 CPU-bound tasks (each
  *    counts the primes in a window of the given size, near one million)
@@ -41,6 +44,7 @@
 #define TIE 0.10 /* as in showdown.c: within 10% is a tie */
 
 static int quick, problems;
+static char command[512] = "build/demo/06-showdown/maps"; /* for the data's header */
 
 
 static void problem(const char *what, const char *detail)
@@ -88,6 +92,45 @@ static int requests_per_conn(int conns, double delay_ms)
     return k;
 }
 
+#define ROUNDS 3
+
+/* The median wall time and the median peak memory of n runs. */
+static struct cell median_cell(const struct cell *runs, int n)
+{
+    double wall[ROUNDS], peak[ROUNDS];
+    for (int r = 0; r < n; r++)
+        wall[r] = runs[r].wall, peak[r] = runs[r].peak_mb;
+    struct cell m = runs[0];
+    m.wall = median(wall, n);
+    m.peak_mb = median(peak, n);
+    return m;
+}
+
+/* One cell of the map, `rounds` times, threads and the loop taking turns
+ * at going first (each run with a fresh server).  0 if every run was
+ * right, and the medians in *t and *l. */
+static int cross_cell(int n, int k, double delay_ms, int rounds, struct cell *t, struct cell *l)
+{
+    struct cell rt[ROUNDS], rl[ROUNDS];
+    long want = (long)n * k;
+    int bad = 0;
+    for (int r = 0; r < rounds; r++) {
+        if (r % 2 == 0)
+            rt[r] = model_io_cell(MODEL_THREADS, delay_ms, n, k),
+            rl[r] = model_io_cell(MODEL_EVLOOP, delay_ms, n, k);
+        else
+            rl[r] = model_io_cell(MODEL_EVLOOP, delay_ms, n, k),
+            rt[r] = model_io_cell(MODEL_THREADS, delay_ms, n, k);
+        bad |= !rt[r].ran || !rl[r].ran || rt[r].ok != want || rl[r].ok != want;
+        *t = rt[r], *l = rl[r]; /* a failed run is reported as it was */
+        if (bad)
+            return -1;
+    }
+    *t = median_cell(rt, rounds);
+    *l = median_cell(rl, rounds);
+    return 0;
+}
+
 static const char *winner(const struct cell *t, const struct cell *l)
 {
     if (t->wall > l->wall * (1 + TIE))
@@ -109,14 +152,19 @@ static void crossover(const char *dir)
     static const double quick_delay[] = { 1, 50 };
     const int *conns = quick ? quick_conns : full_conns;
     const double *delay = quick ? quick_delay : full_delay;
-    int nconns = quick ? 2 : 7, ndelay = quick ? 2 : 5;
+    int nconns = quick ? 2 : 7, ndelay = quick ? 2 : 5, rounds = quick ? 1 : ROUNDS;
     char path[1200];
     FILE *f = open_out(dir, "crossover.dat", path, sizeof path);
     print_machine(stdout);
     if (f)
         print_machine(f);
+    print_conditions(stdout, command);
+    if (f)
+        print_conditions(f, command);
     out(f, "# a thread per connection against chapter 4's loop; each in a fresh process; "
         "cores free at the start: %.2f of %d\n", cores_free(usable_cores()), usable_cores());
+    out(f, "# each cell: the medians of %d runs, threads and the loop taking turns at going "
+        "first; requests: per connection\n", rounds);
     out(f, "# ratios: threads / loop; winner: faster by more than %.0f%%, else leaner, "
         "else tie\n", TIE * 100);
     out(f, "# columns: connections delay_(ms) requests threads_(s) loop_(s) threads_(MB) "
@@ -134,10 +182,7 @@ static void crossover(const char *dir)
                     fprintf(f, "# %d connections at %g ms: %s\n", n, delay[d], why);
                 continue;
             }
-            t = model_io_cell(MODEL_THREADS, delay[d], n, k); /* each with a fresh server */
-            l = model_io_cell(MODEL_EVLOOP, delay[d], n, k);
-            long want = (long)n * k;
-            if (!t.ran || !l.ran || t.ok != want || l.ok != want) {
+            if (cross_cell(n, k, delay[d], rounds, &t, &l) != 0) {
                 char what[600];
                 snprintf(what, sizeof what, "%d connections x %d at %g ms: threads %ld right "
                          "(%s), loop %ld right (%s)", n, k, delay[d], t.ok, t.why, l.ok, l.why);
@@ -317,6 +362,8 @@ static void check_file(const char *dir, const char *name, int want_cols)
 int main(int argc, char **argv)
 {
     quick = quick_mode();
+    for (int i = 1; i < argc; i++) /* the command line, as the header records it */
+        snprintf(command + strlen(command), sizeof command - strlen(command), " %s", argv[i]);
     const char *dir = NULL;
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--out"))

@@ -14,6 +14,8 @@
  *   showdown                 print the tables and the verdict
  *   showdown --out DIR       ... and write matrix.dat, python.dat and
  *                            verdict.dat into DIR (`make showdown`)
+ *   showdown --pss [--out DIR]  every cell once more, for its memory
+ *                            counted fairly (PSS): pss.dat
  *
  * Every cell runs in a child process of its own, so that its CPU time and
  * memory are its own.  C cells run three times, taking turns, and the run
@@ -22,16 +24,19 @@
  * Before the program exits it checks that its own table and verdict are
  * well formed, and fails if they are not; it never judges a timing. */
 #define _GNU_SOURCE
+#include "io.h"
 #include "models.h"
 #include "net.h"
 #include "primes.h"
 #include "slow_server.h"
 #include "timing.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -286,6 +291,181 @@ static void run_python(void)
     }
     if (isatty(2))
         fprintf(stderr, "\r%60s\r", "");
+}
+
+/* ---- memory counted fairly: PSS (showdown --pss) ------------------------------ */
+
+/* Summing resident sets counts a page shared by n processes n times, so
+ * it penalises only the models made of processes.  The proportional set
+ * size (PSS, in /proc/PID/smaps_rollup since Linux 4.14) charges each of
+ * the n processes 1/n of the page instead: summed over a tree of
+ * processes it is what the tree costs the machine, and for one process
+ * of threads it is its resident set less its share of the libraries.  The
+ * kernel keeps no peak of it, so a thread samples the cell's processes
+ * every few milliseconds while the cell runs and keeps the largest sum.
+ * The sampling costs CPU, so it runs in a pass of its own, never in the
+ * timed rounds. */
+
+static void describe_workloads(FILE *f, int py);
+static volatile int sampling;
+static double pss_peak_mb;
+
+/* Parent and comm of one process from /proc/PID/stat; 0 if it is gone. */
+static int proc_parent(int pid, int *ppid, char *comm, size_t n)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[got] = '\0';
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')'); /* comm may hold spaces */
+    if (!open || !close || sscanf(close + 2, "%*c %d", ppid) != 1)
+        return 0;
+    snprintf(comm, n, "%.*s", (int)(close - open - 1), open + 1);
+    return 1;
+}
+
+/* The PSS of every process under this one that belongs to a cell: its
+ * children other than the slow servers (plain forks, with our own name;
+ * a C cell renames itself "cell", a Python cell is a python3), and all
+ * of their descendants.  One pass over /proc, parents before children
+ * is not guaranteed, so membership is settled by walking up. */
+static double cells_pss_mb(void)
+{
+    static int pid[65536], ppid[65536];
+    static signed char mark[65536]; /* 1 counted, -1 not, 0 unknown */
+    char me[32], comm[32];
+    int n = 0, self = getpid(), my_ppid;
+    proc_parent(self, &my_ppid, me, sizeof me);
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d)) && n < 65536;) {
+        int p = atoi(e->d_name);
+        if (p > 0 && proc_parent(p, &ppid[n], comm, sizeof comm)) {
+            pid[n] = p;
+            mark[n] = ppid[n] == self ? (strcmp(comm, me) ? 1 : -1) : 0;
+            n++;
+        }
+    }
+    if (d)
+        closedir(d);
+    double kb = 0;
+    for (int i = 0; i < n; i++) {
+        int j = i, hops = 0; /* walk up until a known process */
+        while (mark[j] == 0 && hops++ < 64) {
+            int k = 0;
+            while (k < n && pid[k] != ppid[j])
+                k++;
+            if (k == n || pid[k] == self) { mark[j] = -1; break; }
+            j = k;
+        }
+        mark[i] = mark[j] > 0 ? 1 : -1; /* settled: later walks stop here */
+        if (mark[j] > 0) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid[i]);
+            long v = proc_field(path, "Pss");
+            kb += v > 0 ? (double)v : 0;
+        }
+    }
+    return kb / 1024;
+}
+
+static void *pss_sampler(void *arg)
+{
+    (void)arg;
+    while (sampling) {
+        double mb = cells_pss_mb();
+        pss_peak_mb = mb > pss_peak_mb ? mb : pss_peak_mb;
+        usleep(5000);
+    }
+    return NULL;
+}
+
+/* Run one cell with the sampler beside it: *pss_mb gets its peak PSS. */
+static struct cell sampled(struct cell (*run)(const char *, int, int), const char *interp,
+                           int w, int m, double *pss_mb)
+{
+    pthread_t t;
+    pss_peak_mb = 0;
+    sampling = 1;
+    int started = pthread_create(&t, NULL, pss_sampler, NULL) == 0;
+    struct cell c = run(interp, w, m);
+    sampling = 0;
+    if (started)
+        pthread_join(t, NULL);
+    *pss_mb = pss_peak_mb;
+    return c;
+}
+
+static struct cell run_c_any(const char *interp, int w, int m)
+{
+    (void)interp;
+    return run_c(w, (enum model)m);
+}
+
+static struct cell pss_c[WORKLOADS][MODEL_COUNT], pss_py[WORKLOADS][PY_MODELS];
+static double pss_c_mb[WORKLOADS][MODEL_COUNT], pss_py_mb[WORKLOADS][PY_MODELS];
+
+static void run_pss(void)
+{
+    for (int w = 0; w < WORKLOADS; w++)
+        for (int m = 0; m < MODEL_COUNT; m++) {
+            pss_c[w][m] = sampled(run_c_any, NULL, w, m, &pss_c_mb[w][m]);
+            if (m == MODEL_SEQUENTIAL && w == CPU)
+                note_anon(pss_c[w][m], &c_anon);
+        }
+    for (int w = 0; w < WORKLOADS && python[0]; w++)
+        for (int m = 0; m < PY_MODELS; m++) {
+            pss_py[w][m] = sampled(run_py, python, w, m, &pss_py_mb[w][m]);
+            if (m == PY_SEQ && w == CPU)
+                note_anon(pss_py[w][m], &py_anon);
+        }
+}
+
+/* "yes" if mb is within TIE (or 1 MB) of the least among the n that ran. */
+static const char *lean(const struct cell *c, const double *mb, int n, int i)
+{
+    double least = INFINITY;
+    for (int k = 0; k < n; k++)
+        if (c[k].ran && mb[k] < least)
+            least = mb[k];
+    return mb[i] <= least * (1 + TIE) || mb[i] <= least + 1 ? "yes" : "no";
+}
+
+static void pss_rows(FILE *f, const char *lang, const char *const *names, int n,
+                     const struct cell *c, const double *pss, int w)
+{
+    double rss[16];
+    for (int m = 0; m < n; m++)
+        rss[m] = c[m].peak_mb;
+    for (int m = 0; m < n; m++) {
+        char key[96];
+        snprintf(key, sizeof key, "%s_%s_%s", lang, wl[w].name, names[m]);
+        if (!c[m].ran) {
+            fprintf(f, "%-34s %9s %9s %5s %5s\n", key, "-", "-", "-", "-");
+            continue;
+        }
+        fprintf(f, "%-34s %9.1f %9.1f %5s %5s\n", key, c[m].peak_mb, pss[m],
+                lean(c, rss, n, m), lean(c, pss, n, m));
+    }
+}
+
+static void write_pss(FILE *f)
+{
+    print_machine(f);
+    print_conditions(f, "build/demo/06-showdown/showdown --pss --out plots/06-showdown");
+    fprintf(f, "# memory of every cell run once, beside a sampler: summed peak resident sets "
+            "(as in matrix.dat) and the peak of the summed PSS (/proc/PID/smaps_rollup, "
+            "sampled every 5 ms or so); %d workers\n", workers);
+    fprintf(f, "# lean: within %.0f%% (or 1 MB) of the least of that workload's models that "
+            "ran, by that measure (the verdict also asks for as fast first)\n", TIE * 100);
+    describe_workloads(f, 0);
+    fprintf(f, "# columns: cell summed_RSS_(MB) PSS_(MB) lean_by_RSS lean_by_PSS\n");
+    for (int w = 0; w < WORKLOADS; w++)
+        pss_rows(f, "C", model_name, MODEL_COUNT, pss_c[w], pss_c_mb[w], w);
+    for (int w = 0; w < WORKLOADS && python[0]; w++)
+        pss_rows(f, "Python", py_name, PY_MODELS, pss_py[w], pss_py_mb[w], w);
 }
 
 /* ---- the verdict -------------------------------------------------------------- */
@@ -788,6 +968,36 @@ static int write_files(const char *dir)
     return 0;
 }
 
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], flag))
+            return 1;
+    return 0;
+}
+
+/* showdown --pss [--out DIR]: every cell once, for its memory (pss.dat). */
+static int pss_pass(const char *dir, double t0)
+{
+    run_pss();
+    show(write_pss);
+    if (!dir)
+        return 0;
+    char path[1200], tmp[1300];
+    mkdir("build", 0777);
+    mkdir(dir, 0777);
+    snprintf(path, sizeof path, "%s/pss.dat", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return 1;
+    write_pss(f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return 1;
+    printf("Data written to %s (%.0f s).\n", path, now_s() - t0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     quick = quick_mode();
@@ -803,6 +1013,8 @@ int main(int argc, char **argv)
            workers, files, available_mb());
     explain_pythons();
     double t0 = now_s();
+    if (has_flag(argc, argv, "--pss"))
+        return pss_pass(dir, t0);
     free_start = cores_free(usable_cores());
     run_matrix();
     run_python();
