@@ -117,10 +117,12 @@ bench: $(DEMOS) $(TOOLS)
 	@$(MAKE) plots
 
 # Chapter 6: the notes' rule measured here (matrix, verdict, Python, maps).
-# It writes plots/06-showdown/*.dat; with QUICK=1, build/06-showdown/.
+# It writes plots/06-showdown/*.dat (pss.dat: memory counted fairly, in a
+# pass of its own); with QUICK=1, build/06-showdown/.
 .PHONY: showdown
 showdown: $(B)/demo/06-showdown/showdown $(B)/demo/06-showdown/maps
 	@$(B)/demo/06-showdown/showdown --out plots/06-showdown
+	@$(B)/demo/06-showdown/showdown --pss --out plots/06-showdown
 	@$(B)/demo/06-showdown/maps --out plots/06-showdown
 
 clean:
