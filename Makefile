@@ -47,7 +47,8 @@ DEMOS      := $(patsubst chapters/%.c,$(B)/demo/%,$(wildcard chapters/*/*.c))
 TOOLS      := $(patsubst tools/%.c,$(B)/bin/%,$(wildcard tools/*.c))
 BENCH_DATA := $(subst /bench_,/,$(patsubst chapters/%.c,plots/%.dat,$(wildcard chapters/*/bench_*.c)))
 FIGURES    := $(patsubst plots/%.gp,$(B)/plots/%.svg,$(wildcard plots/*/*.gp))
-BOOK_MD    := book.md $(sort $(wildcard chapters/*/chapter.md)) $(wildcard docs/instructors.md)
+BOOK_MD    := book.md $(sort $(wildcard chapters/*/chapter.md)) $(wildcard docs/instructors.md) \
+              $(wildcard docs/python-bridge.md)
 LISTED     := $(shell find chapters exercises solutions tests lib grader tools -name '*.[ch]' 2>/dev/null)
 
 # A mutant tests/NN-slug/mutants/X--why.c is graded by tests/NN-slug/X.c.
