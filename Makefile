@@ -185,8 +185,11 @@ $(B)/lo/%.vet: %.c $(B)/sum/lo/%.sum $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(VET) check $(B)/contract/$(call ex_chapter,$*).keep $< -- \
 	    $(CC) $(COMMON) -O2 $(UNSAN) -Iexercises/$(call ex_chapter,$*)
 	@touch $@
-lo_cc = $(CC) $1 $(UNSAN) -Iexercises/$(call ex_chapter,$*) -c $< -o $@.tmp && \
+lo_cc = $(CC) $1 $(SOL_CFLAGS) $(UNSAN) -Iexercises/$(call ex_chapter,$*) -c $< -o $@.tmp && \
         objcopy --keep-global-symbols=$(B)/contract/$(call ex_chapter,$*).keep $@.tmp $@ && rm -f $@.tmp
+# The reference solutions are held to the demos' standard, ISO C with
+# warnings as errors (learners' code is not).
+$(B)/lo/solutions/%: SOL_CFLAGS := -Wpedantic -Werror
 $(B)/lo/%.san.o: %.c $(B)/lo/%.vet
 	$(call lo_cc,$(TEST_CFLAGS))
 $(B)/lo/%.tsan.o: %.c $(B)/lo/%.vet
