@@ -163,8 +163,7 @@ def search_documents(pages):
     return docs, shown
 
 
-def write_index(pages, out):
-    lunr = import_lunr()
+def write_index(lunr, pages, out):
     docs, shown = search_documents(pages)
     idx = lunr(ref="ref", fields=[{"field_name": "title", "boost": 10}, "body"], documents=docs)
     data = json.dumps({"index": idx.serialize(), "docs": shown}, separators=(",", ":"))
@@ -261,8 +260,6 @@ as a PDF <code>build/book.pdf</code>; <code>make book</code> builds all three.</
 def copy_assets(out, style):
     assets = os.path.join(out, "assets")
     os.makedirs(assets, exist_ok=True)
-    if not os.path.exists(LUNR_JS):
-        die(f"search needs {LUNR_JS}, from libjs-lunr (`make deps` installs it)")
     for src in (os.path.join(TOOLS, "book.css"), os.path.join(TOOLS, "book", "site.css"),
                 os.path.join(TOOLS, "book", "site.js"), LUNR_JS):
         shutil.copyfile(src, os.path.join(assets, os.path.basename(src)))
@@ -271,6 +268,9 @@ def copy_assets(out, style):
 
 
 def main(frag, out):
+    lunr = import_lunr()  # both halves of search, checked before anything is written
+    if not os.path.exists(LUNR_JS):
+        die(f"search needs {LUNR_JS}, from libjs-lunr (`make deps` installs it)")
     text = open(frag, encoding="utf-8").read()
     book = one_line(re.search(r"<title>(.*?)</title>", text, re.S).group(1))
     subtitle = one_line(re.search(r'<p class="subtitle">(.*?)</p>', text, re.S).group(1))
@@ -287,7 +287,7 @@ def main(frag, out):
     wrap_tables(pages)
     copy_assets(new, style)
     write_pages(pages, new, book, subtitle)
-    write_index(pages, new)
+    write_index(lunr, pages, new)
     os.chmod(new, 0o755)  # mkdtemp makes it private
     swap_in(new, out)
     print(f"htmlbook: {len(pages)} pages and index.html in {out}/")
