@@ -280,14 +280,18 @@ def main(frag, out):
     # renamed chapter is left behind, and a browser (or book_check.py)
     # reading the old pages never sees a half-written book.
     new = tempfile.mkdtemp(prefix=".html-", dir=os.path.dirname(os.path.abspath(out)))
-    pages = cut(body)
-    link_pages(pages)
-    copy_media(pages, new)
-    zoomable_figures(pages)
-    wrap_tables(pages)
-    copy_assets(new, style)
-    write_pages(pages, new, book, subtitle)
-    write_index(lunr, pages, new)
+    try:
+        pages = cut(body)
+        link_pages(pages)
+        copy_media(pages, new)
+        zoomable_figures(pages)
+        wrap_tables(pages)
+        copy_assets(new, style)
+        write_pages(pages, new, book, subtitle)
+        write_index(lunr, pages, new)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
     os.chmod(new, 0o755)  # mkdtemp makes it private
     swap_in(new, out)
     print(f"htmlbook: {len(pages)} pages and index.html in {out}/")
