@@ -343,7 +343,7 @@ $(B)/listings.ok: $(BOOK_MD) $(LISTED) tools/snippets.lua
 # value) and written twice from that: as one self-contained page, which is
 # also the PDF's source, and as the chapter pages of build/html/, which
 # tools/htmlbook.py cuts from one pandoc output (sidebar, search index).
-$(B)/book.json: $(BOOK_MD) $(LISTED) $(wildcard plots/*/*.dat) tools/snippets.lua tools/book.yaml
+$(B)/book.json: $(BOOK_MD) $(LISTED) $(wildcard plots/*/*.dat docs/data/*.dat) tools/snippets.lua tools/book.yaml
 	@mkdir -p $(@D)
 	pandoc $(PANDOC_READ) --to json -o $@ $(BOOK_MD)
 
