@@ -173,8 +173,9 @@ static void assert_no_deadlock(struct gr_run r, const char *what, const char *wh
     if (k > 1) {
         char cycle[600];
         describe_cycle(cyc, k, cycle, sizeof cycle);
-        cr_assert_fail("%s: deadlock, %d threads in a cycle: %s (%s). Lock "
-                       "the two accounts in one order, lowest index first. "
+        cr_assert_fail("%s: deadlock, %d threads in a cycle: %s (%s). Take "
+                       "every lock in one global order, lowest account "
+                       "first, in transfer() and bank_total() alike. "
                        "Re-run: %s", what, k, cycle, who, gr_rerun());
     }
     gr_assert_clean(r, what);
