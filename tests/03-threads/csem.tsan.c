@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.8: threads share three permits
+/* ThreadSanitizer driver for exercise 3.7: threads share three permits
  * with csem_wait(), csem_trywait() and csem_post(), and each one that
  * holds a permit updates a plain counter of its own slot.  A count read
  * or changed without the mutex is reported as a data race. */
