@@ -1,4 +1,4 @@
-/* ThreadSanitizer driver for exercise 3.7: message passing through the
+/* ThreadSanitizer driver for exercise 3.8: message passing through the
  * ring.  The producer fills in a record, then pushes a pointer to it; the
  * consumer pops the pointer and reads the record.  Only the ring's
  * release store and acquire load order those two plain accesses, so a
