@@ -76,6 +76,13 @@ def one_line(fragment):
     return " ".join(fragment.split())
 
 
+def heading(fragment):
+    """A heading's HTML for the contents: one line, and without the links
+    some headings hold ("... (chapter 2)"), since a link cannot sit
+    inside the contents' own link."""
+    return one_line(re.sub(r"</?a\b[^>]*>", "", fragment))
+
+
 class Page:
     """One level-1 section of the book: its file, title and sections."""
 
@@ -83,8 +90,8 @@ class Page:
         self.anchor, self.body = anchor, body
         self.file = f"{anchor}.html"
         m = H1.search(body)
-        self.title = one_line(m.group(1)) if m else anchor
-        self.sections = [(sid, one_line(title)) for sid, title in LEVEL2.findall(body)]
+        self.title = heading(m.group(1)) if m else anchor
+        self.sections = [(sid, heading(title)) for sid, title in LEVEL2.findall(body)]
         self.ids = set(re.findall(r'\bid="([^"]+)"', body))
 
 
