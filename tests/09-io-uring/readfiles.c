@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXF 16
@@ -165,18 +166,30 @@ static void fifo(struct job *j, int i)
     j->cap[i] = CAPMAX;
 }
 
-/* Run fn on j while a feeder thread per FIFO writes into it. */
+/* Run fn on j while a feeder thread per FIFO writes into it.  The feeders
+ * run in a process of their own, forked before the sandbox: a fork while
+ * threads of the test are starting can copy a lock one of them holds (the
+ * sanitizers' own), and the sandboxed child then waits on it for ever. */
 static struct gr_run run_fed(gr_fn fn, struct job *j, struct result *r, int chunks, int gap_ms)
 {
-    struct feeder f[MAXF];
-    int fed = 0;
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < j->n; i++)
-        if (strstr(j->path[i], "/fifo")) {
-            f[fed] = (struct feeder){ .path = j->path[i], .file = i, .chunks = chunks, .gap_ms = gap_ms };
-            pthread_create(&f[fed].t, NULL, feed, &f[fed]);
-            fed++;
-        }
+    fflush(NULL);
+    pid_t feeders = fork();
+    if (feeders == 0) {
+        struct feeder f[MAXF];
+        int fed = 0;
+        for (int i = 0; i < j->n; i++)
+            if (strstr(j->path[i], "/fifo")) {
+                f[fed] = (struct feeder){ .path = j->path[i], .file = i, .chunks = chunks,
+                                          .gap_ms = gap_ms };
+                pthread_create(&f[fed].t, NULL, feed, &f[fed]);
+                fed++;
+            }
+        for (int k = 0; k < fed; k++)
+            pthread_join(f[k].t, NULL);
+        _exit(0);
+    }
+    cr_assert(feeders > 0, "the test could not fork its feeders");
     memset(r, 0, sizeof *r);
     uw_reset();
     /* The kernel's io-wq workers show up as threads of the process
@@ -184,8 +197,7 @@ static struct gr_run run_fed(gr_fn fn, struct job *j, struct result *r, int chun
      * leaves them out (uw_threads_besides_io_uring). */
     struct gr_limits lim = { .timeout_s = 15, .allow_threads = 1 };
     struct gr_run run = gr_run_fn(fn, j, r, sizeof *r, &lim);
-    for (int k = 0; k < fed; k++)
-        pthread_join(f[k].t, NULL);
+    waitpid(feeders, NULL, 0);
     if (run.outcome == GR_OK && !run.problem[0] && r->threads > 0)
         snprintf(run.problem, sizeof run.problem, "%d thread%s still running after the "
                  "function returned: read_files() uses one thread, and the kernel does "
