@@ -8,16 +8,19 @@
  * reported with its threads and accounts. */
 #include "transfer.h"
 #include "grader.h"
+#include "timing.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 
-static const struct gr_limits limits = { .timeout_s = 5 };
+static const struct gr_limits limits = { .timeout_s = 10 };
 
 /* ---- the wait-for table ---------------------------------------------- */
 
@@ -158,10 +161,54 @@ static void describe_cycle(const int *cyc, int k, char *buf, size_t n)
     }
 }
 
-/* Fail with the cycle if the run hung in one; otherwise as any run. */
+static int same_cycle(const int *a, int na, const int *b, int nb)
+{
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* The cycle found by run_watched(), kept for assert_no_deadlock(). */
+static int found[MAX_THREADS], found_len;
+
+/* gr_run_fn(), but watching the wait-for table every 100 ms: a cycle seen
+ * twice in a row cannot untangle itself (every thread in it is blocked),
+ * so the run is stopped there and then instead of at the timeout. */
+static struct gr_run run_watched(gr_fn fn, void *arg, void *out, size_t size)
+{
+    struct gr_proc p;
+    found_len = 0;
+    if (gr_start(&p, fn, arg, size, &limits) != 0)
+        return gr_run_fn(fn, arg, out, size, &limits); /* reports the failure */
+    int last[MAX_THREADS], last_len = 0;
+    for (;;) {
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+        siginfo_t info = { 0 };
+        if (waitid(P_PID, (id_t)p.pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+            info.si_pid == p.pid || now_s() > p.deadline)
+            return gr_finish(&p, 0, out); /* it ended, or it is time */
+        int cyc[MAX_THREADS], k = find_cycle(cyc);
+        if (k > 0 && same_cycle(cyc, k, last, last_len)) {
+            memcpy(found, cyc, sizeof cyc);
+            found_len = k; /* kept: the kill below ends the run */
+            return gr_finish(&p, SIGKILL, out);
+        }
+        memcpy(last, cyc, sizeof cyc);
+        last_len = k;
+    }
+}
+
+/* Fail with the cycle if the run deadlocked; otherwise as any run. */
 static void assert_no_deadlock(struct gr_run r, const char *what, const char *who)
 {
-    int cyc[MAX_THREADS], k = r.outcome == GR_TIMEOUT ? find_cycle(cyc) : 0;
+    int *cyc = found, k = found_len;
+    int late[MAX_THREADS];
+    if (!k && r.outcome == GR_TIMEOUT) /* a cycle that formed at the end */
+        k = find_cycle(late), cyc = late;
     if (k == 1) {
         char name[80];
         lock_name(atomic_load(&wf->t[cyc[0]].waits), name, sizeof name);
@@ -229,7 +276,7 @@ Test(bank, moves_and_refuses)
                                    "transfer(2 -> 0, 30)" };
     struct basics b = { 0 };
     wf_reset();
-    struct gr_run r = gr_run_fn(run_basics, NULL, &b, sizeof b, &limits);
+    struct gr_run r = run_watched(run_basics, NULL, &b, sizeof b);
     assert_no_deadlock(r, "five transfers in one thread, balances 100, 50, 0, 10",
                        "thread 0 is the only one");
     for (int m = 0; m < 5; m++) {
@@ -343,7 +390,7 @@ Test(bank, opposite_transfers_do_not_deadlock)
     struct plan p = { .movers = 4, .each = 20000, .fixed = 1 };
     struct outcome o = { 0 };
     wf_reset();
-    struct gr_run r = gr_run_fn(run_crowd, &p, &o, sizeof o, &limits);
+    struct gr_run r = run_watched(run_crowd, &p, &o, sizeof o);
     const char *what = "4 threads, 20,000 transfers each, 3 -> 7 and 7 -> 3";
     assert_no_deadlock(r, what, "threads 1 and 3 move 3 -> 7, threads 2 and 4 "
                        "move 7 -> 3");
@@ -355,7 +402,7 @@ Test(bank, total_conserved_under_contention)
     struct plan p = { .movers = 6, .each = 20000, .audits = 2000 };
     struct outcome o = { 0 };
     wf_reset();
-    struct gr_run r = gr_run_fn(run_crowd, &p, &o, sizeof o, &limits);
+    struct gr_run r = run_watched(run_crowd, &p, &o, sizeof o);
     const char *what = "6 threads making 20,000 random transfers each among "
                        "10 accounts, thread 7 calling bank_total() 2,000 times";
     assert_no_deadlock(r, what, "threads 1-6 call transfer(), thread 7 calls "
@@ -422,7 +469,7 @@ Test(bank, disjoint_transfers_do_not_wait)
 {
     struct disjoint d = { 0 };
     wf_reset();
-    struct gr_run r = gr_run_fn(run_disjoint, NULL, &d, sizeof d, &limits);
+    struct gr_run r = run_watched(run_disjoint, NULL, &d, sizeof d);
     assert_no_deadlock(r, "transfer(2 -> 3) waiting for account 2, then "
                        "transfer(0 -> 1)", "thread 0 holds account 2 on purpose");
     cr_assert_eq(d.blocked_done, 0, "transfer(2 -> 3) returned while another "
