@@ -50,10 +50,10 @@ static inline int uring_disabled_sysctl(void)
     return v;
 }
 
-/* Why setup failed with -err, as the end of a sentence. */
-static inline void uring_setup_reason(int err, char *why, size_t n)
+/* Why setup failed with -err, as the end of a sentence, given the sysctl's
+ * value (-1 where there is none). */
+static inline void uring_reason_for(int err, int sysctl, char *why, size_t n)
 {
-    int sysctl = uring_disabled_sysctl();
     if (err == EPERM && sysctl > 0)
         snprintf(why, n, "the administrator disabled it (kernel.io_uring_disabled = %d%s)",
                  sysctl, sysctl == 1 ? ", and this user is not in kernel.io_uring_group" : "");
@@ -65,6 +65,24 @@ static inline void uring_setup_reason(int err, char *why, size_t n)
                  "older than 5.1, one built without io_uring, or a seccomp filter");
     else
         snprintf(why, n, "io_uring_queue_init() failed: %s", strerror(err));
+}
+
+static inline void uring_setup_reason(int err, char *why, size_t n)
+{
+    uring_reason_for(err, uring_disabled_sysctl(), why, n);
+}
+
+/* The first opcode the chapter needs that probe p (NULL: no probe, before
+ * 5.6) lacks, as the end of a sentence; "" when none is missing. */
+static inline void uring_missing_op(const struct io_uring_probe *p, char *why, size_t n)
+{
+    why[0] = '\0';
+    for (size_t i = 0; i < sizeof uring_needed / sizeof uring_needed[0]; i++)
+        if (!p || !io_uring_opcode_supported(p, uring_needed[i].op)) {
+            snprintf(why, n, "this kernel is too old: it lacks %s (Linux %s)",
+                     uring_needed[i].name, uring_needed[i].since);
+            return;
+        }
 }
 
 /* 1 if io_uring works here with every opcode the chapter uses.  If not,
@@ -82,12 +100,7 @@ static inline int uring_usable(char *why, size_t n)
             uring_setup_reason(-rc, reason, sizeof reason);
         } else {
             struct io_uring_probe *p = io_uring_get_probe_ring(&ring);
-            for (size_t i = 0; i < sizeof uring_needed / sizeof uring_needed[0]; i++)
-                if (!p || !io_uring_opcode_supported(p, uring_needed[i].op)) {
-                    snprintf(reason, sizeof reason, "this kernel is too old: it lacks %s "
-                             "(Linux %s)", uring_needed[i].name, uring_needed[i].since);
-                    break;
-                }
+            uring_missing_op(p, reason, sizeof reason);
             if (p)
                 io_uring_free_probe(p);
             io_uring_queue_exit(&ring);

@@ -553,4 +553,6 @@ Test(skip, said_when_io_uring_is_off)
     stop(&s);
     const char *bad = uw_forced_skip("lineserver/answers_in_upper_case");
     cr_assert(!bad[0], "%s", bad);
+    bad = uw_reasons_wrong();
+    cr_assert(!bad[0], "%s", bad);
 }

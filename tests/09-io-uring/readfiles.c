@@ -389,10 +389,6 @@ Test(skip, said_when_io_uring_is_off)
     check_file(&j, r, 0, 100, "regular");
     const char *bad = uw_forced_skip("readfiles/contents_in_list_order");
     cr_assert(!bad[0], "%s", bad);
-    char reason[256];
-    uring_setup_reason(EPERM, reason, sizeof reason);
-    cr_assert(strstr(reason, "EPERM") || strstr(reason, "io_uring_disabled"),
-              "for EPERM the probe said %s", reason);
-    uring_setup_reason(ENOSYS, reason, sizeof reason);
-    cr_assert(strstr(reason, "ENOSYS"), "for ENOSYS the probe said %s", reason);
+    bad = uw_reasons_wrong();
+    cr_assert(!bad[0], "%s", bad);
 }

@@ -15,7 +15,10 @@
 #define URING_WATCH_H
 
 #include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <liburing.h>
+#include "uring_probe.h"
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
@@ -146,6 +149,38 @@ static inline int uw_threads_besides_io_uring(void)
     if (d)
         closedir(d);
     return n;
+}
+
+/* The probe's sentence for each reason io_uring may be missing, as the
+ * probe would say it; "" when all are right, or what is wrong. */
+static inline const char *uw_reasons_wrong(void)
+{
+    static char why[300];
+    char r[256];
+    static const struct { int err, sysctl; const char *want; } cases[] = {
+        { EPERM, 2, "kernel.io_uring_disabled = 2" },
+        { EPERM, 1, "io_uring_group" },
+        { EPERM, 0, "seccomp" },
+        { EPERM, -1, "seccomp" },
+        { ENOSYS, -1, "older than 5.1" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uring_reason_for(cases[i].err, cases[i].sysctl, r, sizeof r);
+        if (!strstr(r, cases[i].want)) {
+            snprintf(why, sizeof why, "for errno %d with kernel.io_uring_disabled %d the "
+                     "probe said: %.200s", cases[i].err, cases[i].sysctl, r);
+            return why;
+        }
+    }
+    struct io_uring_probe *none = calloc(1, sizeof *none); /* knows no opcode */
+    uring_missing_op(none, r, sizeof r);
+    free(none);
+    if (!strstr(r, "too old") || !strstr(r, "IORING_OP_READ")) {
+        snprintf(why, sizeof why, "for a kernel without IORING_OP_READ the probe said: "
+                 "%.200s", r[0] ? r : "nothing");
+        return why;
+    }
+    return "";
 }
 
 /* The skip path, proved: this same test binary runs `test` again with
