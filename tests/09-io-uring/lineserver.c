@@ -469,6 +469,44 @@ Test(lineserver, no_descriptor_leaked_when_clients_vanish)
     stop(&s);
 }
 
+/* A client that resets its connection while the server has both a send
+ * and a receive of it in flight: 100 KB of lines, no reply read, fill
+ * the small socket buffers, so the server's send waits with fewer than
+ * 64 KiB of replies behind it and its receive stays armed.  Both then
+ * complete with an error, one after the other; a client freed at the
+ * first is written to at the second. */
+Test(lineserver, reset_with_a_send_and_a_receive_in_flight)
+{
+    struct server s;
+    need_uring();
+    start_with(&s, 1);
+    int probe = client(&s);
+    say(probe, "before\n");
+    expect(&s, probe, "BEFORE\n", "the first line");
+    static char lines[200 * 1000];
+    for (size_t i = 0; i < sizeof lines; i++)
+        lines[i] = i % 100 == 99 ? '\n' : 'r';
+    /* How much fills the buffers depends on the kernel: 10 clients send
+     * from 40 KB to 175 KB, so that some land in the window. */
+    for (int k = 0; k < 10; k++) {
+        int fd = small_buffer_client(&s);
+        struct timeval t = { 0, 300000 }; /* a send that stalls gives up */
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof t);
+        (void)!send(fd, lines, 40000 + 15000 * (size_t)k, MSG_NOSIGNAL);
+        peek_sleep_ms(100); /* the server answers until the buffers are full */
+        reset_on_close(fd);
+        close(fd);
+        peek_sleep_ms(30);
+    }
+    assert_alive(&s, "after 10 clients reset their connections while the server was "
+                 "sending to them and receiving from them: free a client only when "
+                 "none of its operations is in flight any more");
+    say(probe, "after\n");
+    expect(&s, probe, "AFTER\n", "10 other clients reset their connections mid-send");
+    close(probe);
+    stop(&s);
+}
+
 /* ---- no busy waiting ------------------------------------------------------ */
 
 Test(timing, an_idle_server_uses_no_cpu)
