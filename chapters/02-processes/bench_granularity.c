@@ -1,9 +1,12 @@
 /* bench_granularity.c: when does a task pay for its trip to a process?
  *
  * A pool of pre-forked workers (one per core) receives tasks through
- * pipes and sends each result back: a round trip per message.  The tasks
- * all count the primes in a window of the same size near one million;
- * the window's size sets how long a task takes.  For each size the same
+ * pipes and sends each result back: a round trip per message.  Task k
+ * counts the primes in the k-th window of a given size from one million
+ * on, so the tasks tile one range and each has a window of its own.  The
+ * window's size then sets how long a task takes on average.  (Had every
+ * task counted the same window, a window of 10 and one of 30 would both
+ * hold the single prime 1,000,003, and cost the same.)  For each size the same
  * tasks run three ways: one after another in this process, through the
  * pool one task per message, and through the pool 64 tasks per message.
  * Speedup below 1 means the messages cost more than the work they carry.
@@ -24,13 +27,16 @@ enum { MAX_WORKERS = 64, BATCH = 64 };
 #define BASE 1000000ULL
 
 struct order {
+    long first;   /* the number of this message's first task */
     long tasks;   /* how many tasks this message carries */
-    long numbers; /* the window each task counts */
+    long numbers; /* the size of the window each task counts */
 };
 
-static long task(long numbers)
+/* Task k: the primes in [BASE + k * numbers, BASE + (k + 1) * numbers). */
+static long task(long k, long numbers)
 {
-    return count_primes(BASE, BASE + (uint64_t)numbers);
+    uint64_t lo = BASE + (uint64_t)k * (uint64_t)numbers;
+    return count_primes(lo, lo + (uint64_t)numbers);
 }
 
 struct pool {
@@ -44,7 +50,7 @@ static _Noreturn void worker(int in, int out)
     while (read_full(in, &o, sizeof o) == sizeof o) {
         long sum = 0;
         for (long i = 0; i < o.tasks; i++)
-            sum += task(o.numbers);
+            sum += task(o.first + i, o.numbers);
         write_full(out, &sum, sizeof sum);
     }
     _exit(0);
@@ -92,7 +98,7 @@ static long pool_run(struct pool *p, long tasks, long numbers, long per_msg)
     for (int k = 0; k < p->n; k++)
         fds[k] = (struct pollfd){ .fd = p->from[k], .events = POLLIN };
     for (int k = 0; k < p->n && sent < tasks; k++, in_flight++) {
-        struct order o = { per_msg, numbers };
+        struct order o = { sent, per_msg, numbers };
         write_full(p->to[k], &o, sizeof o);
         sent += per_msg;
     }
@@ -106,7 +112,7 @@ static long pool_run(struct pool *p, long tasks, long numbers, long per_msg)
             total += r;
             in_flight--;
             if (sent < tasks) { /* this worker is free: give it more */
-                struct order o = { per_msg, numbers };
+                struct order o = { sent, per_msg, numbers };
                 write_full(p->to[k], &o, sizeof o);
                 sent += per_msg;
                 in_flight++;
@@ -125,7 +131,7 @@ static double run_way(int way, struct pool *p, long tasks, long numbers,
     long got = 0;
     if (way == 0)
         for (long k = 0; k < tasks; k++)
-            got += task(numbers);
+            got += task(k, numbers);
     else
         got = pool_run(p, tasks, numbers, way == 1 ? 1 : BATCH);
     double t = now_s() - t0;
@@ -154,19 +160,22 @@ int main(void)
     struct pool p;
     pool_start(&p, n);
     print_machine(stdout);
+    print_conditions(stdout, "build/demo/02-processes/bench_granularity");
+    printf("# task k counts the primes in the k-th window of its size from 1000000 on; "
+           "task_us: the average task, sequential\n");
     printf("# columns: numbers_per_task task_us tasks sequential_s pool_s "
            "batched_s pool_speedup batched_speedup workers\n");
     for (int i = 0; i < nsizes; i++) {
         long numbers = sizes[quick ? i * 2 : i];
         double t0 = now_s();
-        long one = 0, reps = 0;
-        while (now_s() - t0 < 0.01 || reps < 3)
-            one = task(numbers), reps++;
+        long reps = 0;
+        while (now_s() - t0 < 0.01 || reps < 3) /* successive windows: an average */
+            task(reps, numbers), reps++;
         double est = (now_s() - t0) / reps;
         long per_round = BATCH * n; /* whole batches, as many per worker */
         long tasks = (long)(budget / est) / per_round * per_round;
         tasks = tasks < per_round ? per_round : tasks > 16000 ? 16000 / per_round * per_round : tasks;
-        long want = one * tasks;
+        long want = (long)count_primes(BASE, BASE + (uint64_t)(tasks * numbers));
         double t[3][9];
         for (int r = 0; r < rounds; r++) /* interleaved, order rotating */
             for (int k = 0; k < 3; k++) {

@@ -52,6 +52,7 @@ int main(void)
     long n = quick ? 200000 : 50000000;
     int runs = quick ? 1 : 5;
     print_machine(stdout);
+    print_conditions(stdout, "build/demo/03-threads/bench_false_sharing");
     printf("# columns: distance_(bytes) ns_per_increment slowdown\n");
     per_increment(2, 64, n, 1); /* warm up: page in the arena, wake the cores */
     double alone = per_increment(1, 0, n, runs);

@@ -137,31 +137,46 @@ static double run(const struct method *m, int threads, uint64_t n, uint64_t *sum
     return t;
 }
 
+/* Every method on 1 thread and on `all`, `runs` rounds in turn: a round
+ * runs each cell once, so a slow moment of the machine (another program,
+ * the clock speed settling) lands on every method alike instead of on
+ * whichever came first.  Medians in t[k][0] (1 thread) and t[k][1]. */
+static int measure_all(int all, uint64_t n, uint64_t want, int runs, double t[][2][9])
+{
+    int bad = 0;
+    enum { NM = sizeof methods / sizeof *methods };
+    for (int r = 0; r < runs; r++)
+        for (size_t k = 0; k < NM; k++)
+            for (int c = 0; c < 2; c++) {
+                uint64_t sum = 0;
+                t[k][c][r] = run(&methods[k], c ? all : 1, n, &sum);
+                bad |= (sum != want) << (2 * k + (size_t)c);
+            }
+    return bad; /* bit 2k+c: method k on (c ? all : 1) threads was wrong */
+}
+
 int main(void)
 {
     int quick = quick_mode(), cores = usable_cores();
-    uint64_t n = quick ? 200000 : 50000000, want = 0;
+    uint64_t n = quick ? 200000 : 50000000, want = 0, sum;
     int runs = quick ? 1 : 5, all = cores < MAX_THREADS ? cores : MAX_THREADS;
     all = all < 2 ? 2 : all; /* the same rows everywhere: 1 and all cores */
     for (uint64_t i = 0; i < n; i++)
         want += mix64(i);
+    run(&methods[0], all, n, &sum); /* warm up: page in, wake the cores */
     print_machine(stdout);
+    print_conditions(stdout, "build/demo/03-threads/bench_sync");
+    printf("# %d rounds, the methods taking turns in each; median per row\n", runs);
     printf("# columns: method threads time_(ms) ns_per_element speedup result\n");
+    static double t[sizeof methods / sizeof *methods][2][9];
+    int bad = measure_all(all, n, want, runs, t);
     for (size_t k = 0; k < sizeof methods / sizeof *methods; k++) {
-        double one = 0;
-        for (int threads = 1; threads <= all; threads += all - 1) {
-            double t[9];
-            uint64_t sum = 0, bad = 0;
-            for (int r = 0; r < runs; r++) {
-                t[r] = run(&methods[k], threads, n, &sum);
-                bad += sum != want;
-            }
-            double med = median(t, runs);
-            one = threads == 1 ? med : one;
-            printf("%s %d %.1f %.2f %.2f %s\n", methods[k].name, threads,
-                   med * 1e3, med * 1e9 / (double)n, one / med,
-                   bad ? "wrong" : "correct");
-            fflush(stdout);
+        double one = median(t[k][0], runs), many = median(t[k][1], runs);
+        for (int c = 0; c < 2; c++) {
+            double med = c ? many : one;
+            printf("%s %d %.1f %.2f %.2f %s\n", methods[k].name, c ? all : 1, med * 1e3,
+                   med * 1e9 / (double)n, one / med,
+                   bad >> (2 * k + (size_t)c) & 1 ? "wrong" : "correct");
         }
     }
     return 0;
