@@ -211,9 +211,11 @@ tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
 # The tests each binary must report, listed from the test object linked
 # with traps in place of the contract, before any learner code is linked:
 # grade.py fails a test that is listed here and missing from the report.
-list_tests = $(VET) stubs $(B)/contract/$(call ex_chapter,$2).keep $@.stubs.c && \
-             $(CC) $(TEST_CFLAGS) $1 $@.stubs.c $(B)/san/lib.a $(TEST_LDLIBS) -o $@.bin && \
-             ./$@.bin --list > $@.tmp && mv $@.tmp $@ && rm -f $@.bin $@.stubs.c
+# (Several makes may want the same list at once: each works under its own
+# names, and the last rename wins with the same contents.)
+list_tests = t=$@.$$$$ && $(VET) stubs $(B)/contract/$(call ex_chapter,$2).keep $$t.stubs.c && \
+             $(CC) $(TEST_CFLAGS) $1 $$t.stubs.c $(B)/san/lib.a $(TEST_LDLIBS) -o $$t.bin && \
+             ./$$t.bin --list > $$t.tmp && mv -f $$t.tmp $@ && rm -f $$t.bin $$t.stubs.c
 $(B)/testobj/%.tests: $(B)/testobj/%.o $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(call list_tests,$<,$*)
 
