@@ -302,7 +302,8 @@ static void run_python(void)
  * processes it is what the tree costs the machine, and for one process
  * of threads it is its resident set less its share of the libraries.  The
  * kernel keeps no peak of it, so a thread samples the cell's processes
- * every few milliseconds while the cell runs and keeps the largest sum.
+ * while the cell runs (a pause of 5 ms between passes; a pass over
+ * thousands of processes takes longer) and keeps the largest sum.
  * The sampling costs CPU, so it runs in a pass of its own, never in the
  * timed rounds. */
 
@@ -457,7 +458,7 @@ static void write_pss(FILE *f)
     print_conditions(f, "build/demo/06-showdown/showdown --pss --out plots/06-showdown");
     fprintf(f, "# memory of every cell run once, beside a sampler: summed peak resident sets "
             "(as in matrix.dat) and the peak of the summed PSS (/proc/PID/smaps_rollup, "
-            "sampled every 5 ms or so); %d workers\n", workers);
+            "sampled with 5 ms between passes); %d workers\n", workers);
     fprintf(f, "# lean: within %.0f%% (or 1 MB) of the least of that workload's models that "
             "ran, by that measure (the verdict also asks for as fast first)\n", TIE * 100);
     describe_workloads(f, 0);
