@@ -32,9 +32,11 @@
 
 enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
 
-/* The caller's most share of the CPU time where children do the work: a
- * parent that forks, reads pipes and waits uses a few per cent. */
-#define CALLER_SHARE 0.25
+/* The caller's most share of the CPU time where children do the work.
+ * Measured on 2 busy cores: the primes_pipes and prefork solutions'
+ * callers (fork, read pipes, wait) used 1%; a parent that counts beside
+ * decoy children (the counts-in-parent mutant), 24% to 57%. */
+#define CALLER_SHARE 0.15
 
 struct kernel {
     uint64_t iters;
