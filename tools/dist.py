@@ -44,6 +44,7 @@ STUDENT_WORKFLOW = ".github/student/check.yml"  # becomes .github/workflows/ in 
 # the book's tools (pandoc, gnuplot, weasyprint) are not needed to grade.
 GRADER_PACKAGES = ["build-essential", "make", "python3", "libcriterion-dev", "libuv1-dev"]
 MPI_PACKAGES = ["openmpi-bin", "libopenmpi-dev"]
+URING_PACKAGES = ["liburing-dev"]  # a chapter whose rules.mk links -luring (io_uring)
 
 
 def config_path():
@@ -181,6 +182,15 @@ def mpi_needed(chosen):
     return False
 
 
+def uring_needed(chosen):
+    """A chosen chapter links liburing (its tests' rules.mk says -luring)."""
+    for chapter in {e.split("/")[0] for e in chosen}:
+        rules = os.path.join(ROOT, "tests", chapter, "rules.mk")
+        if os.path.exists(rules) and "-luring" in open(rules).read():
+            return True
+    return False
+
+
 def gradescope():
     points, settings, chosen = course()
     files = student_files(chosen, with_hidden=True)
@@ -189,7 +199,8 @@ def gradescope():
     problems = audit(stage)
     if problems:
         sys.exit("gradescope: refusing to ship solution code:\n  " + "\n  ".join(problems))
-    packages = GRADER_PACKAGES + (MPI_PACKAGES if mpi_needed(chosen) else [])
+    packages = GRADER_PACKAGES + (MPI_PACKAGES if mpi_needed(chosen) else []) \
+        + (URING_PACKAGES if uring_needed(chosen) else [])
     with open(os.path.join(ROOT, "tools", "gradescope", "setup.sh")) as f:
         setup = f.read().replace("@PACKAGES@", " ".join(packages))
     with open(os.path.join(ROOT, "tools", "gradescope", "run_autograder")) as f:
