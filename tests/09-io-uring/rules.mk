@@ -7,7 +7,8 @@
 # seen (tests/09-io-uring/uring_watch.h).  The tests find the chapter's
 # probe, uring_probe.h, next to the demos.
 URING_WRAP := -luring $(foreach f,io_uring_submit io_uring_submit_and_wait \
-                io_uring_submit_and_wait_timeout __io_uring_get_cqe,-Wl,--wrap=$f)
+                io_uring_submit_and_wait_timeout io_uring_submit_and_get_events \
+                __io_uring_get_cqe,-Wl,--wrap=$f)
 $(B)/check/09-io-uring/%: TEST_LDLIBS += $(URING_WRAP)
 $(B)/sol/09-io-uring/%: TEST_LDLIBS += $(URING_WRAP)
 $(B)/mut/09-io-uring/%: TEST_LDLIBS += $(URING_WRAP)

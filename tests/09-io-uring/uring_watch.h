@@ -88,6 +88,14 @@ int __wrap_io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
     return rc;
 }
 
+int __real_io_uring_submit_and_get_events(struct io_uring *ring);
+int __wrap_io_uring_submit_and_get_events(struct io_uring *ring)
+{
+    int rc = __real_io_uring_submit_and_get_events(ring);
+    uw_after_submit(ring, rc);
+    return rc;
+}
+
 int __real_io_uring_submit_and_wait_timeout(struct io_uring *ring, struct io_uring_cqe **cqe,
                                             unsigned wait_nr, struct __kernel_timespec *ts,
                                             sigset_t *sigmask);
