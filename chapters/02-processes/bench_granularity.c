@@ -15,6 +15,7 @@
  * the best round is the one it disturbed least.  Output: plots/02-processes/granularity.dat; QUICK=1 runs a small
  * version. */
 #include "io.h"
+#include "models.h"
 #include "primes.h"
 #include "timing.h"
 
@@ -163,6 +164,8 @@ int main(void)
     print_conditions(stdout, "build/demo/02-processes/bench_granularity");
     printf("# task k counts the primes in the k-th window of its size from 1000000 on; "
            "task_us: the average task, sequential\n");
+    printf("# cores free at the start: %.2f of %d (the speedup of a small prime count; "
+           "other programs lower it)\n", cores_free(n), n);
     printf("# columns: numbers_per_task task_us tasks sequential_s pool_s "
            "batched_s pool_speedup batched_speedup workers\n");
     for (int i = 0; i < nsizes; i++) {
@@ -190,5 +193,6 @@ int main(void)
         fflush(stdout);
     }
     pool_stop(&p);
+    printf("# cores free at the end: %.2f of %d\n", cores_free(n), n);
     return 0;
 }

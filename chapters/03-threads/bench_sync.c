@@ -2,6 +2,7 @@
  * thread and on every core, with the cost of each per element.
  * Output: plots/03-threads/sync.dat; QUICK=1 runs a small version. */
 #include "mix.h"
+#include "models.h"
 #include "timing.h"
 
 #include <pthread.h>
@@ -166,7 +167,8 @@ int main(void)
     run(&methods[0], all, n, &sum); /* warm up: page in, wake the cores */
     print_machine(stdout);
     print_conditions(stdout, "build/demo/03-threads/bench_sync");
-    printf("# %d rounds, the methods taking turns in each; median per row\n", runs);
+    printf("# %d rounds, the methods taking turns in each; median per row; cores free at "
+           "the start: %.2f of %d\n", runs, cores_free(all), all);
     printf("# columns: method threads time_(ms) ns_per_element speedup result\n");
     static double t[sizeof methods / sizeof *methods][2][9];
     int bad = measure_all(all, n, want, runs, t);
@@ -179,5 +181,7 @@ int main(void)
                    bad >> (2 * k + (size_t)c) & 1 ? "wrong" : "correct");
         }
     }
+    printf("# cores free at the end: %.2f of %d (the speedup of a small prime count; "
+           "other programs lower it)\n", cores_free(all), all);
     return 0;
 }
