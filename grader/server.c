@@ -175,8 +175,29 @@ void srv_pings_beside_every_size(struct served *mine, struct served *ref,
                      "every size; the machine is too fast or too odd to tell");
 }
 
+/* The reference's median PING latency with `heavy` in flight (ms). */
+static double ref_median(struct served *ref, const struct cl_heavy *heavy)
+{
+    static double lr[2048];
+    int nr = 0;
+    struct cl_latency r = cl_ping_while_busy(ref->port, heavy, lr, &nr);
+    cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
+    server_stop(ref);
+    double p50 = cl_latency_of(lr, nr).p50;
+    cr_log_info("PING latency while counting on the reference (on the loop): median "
+                "%.2f ms", p50);
+    return p50;
+}
+
 void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint)
 {
+    srv_never_frozen_vs(s, NULL, NULL, h, hint);
+}
+
+void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_heavy *heavy,
+                         const struct cl_hog *h, const char *hint)
+{
+    double bound_ms = ref ? ref_median(ref, heavy) / 4 : 0;
     struct cl_stall S = cl_probe_beside_hog(s->port, h);
     int len = (int)strcspn(h->request, "\n");
     cr_log_info("beside a client that sent '%.*s' and read nothing (%.2f MB of "
@@ -199,4 +220,12 @@ void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint
                (int)strcspn(h->probe, "\n"), h->probe, S.reply, h->answer,
                S.wrong == -2 ? " once the first client had left" : "");
     server_stop_clean(s);
+    if (bound_ms >= 2.5) /* the reference's median is 10 ms or more */
+        cr_assert(S.p90 < bound_ms, "beside one client that stopped reading, 90%% of "
+                  "another client's %.*s should be answered in under %.1f ms, a quarter "
+                  "of the median of a server that counts on its loop thread while it "
+                  "counts (measured just now); yours took %.1f ms (median %.1f ms over "
+                  "%d): does the loop wait for that client?  %s  Re-run: %s",
+                  (int)strcspn(h->probe, "\n"), h->probe, bound_ms, S.p90, S.p50,
+                  S.probes, hint, gr_rerun());
 }

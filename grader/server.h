@@ -90,4 +90,11 @@ void srv_pings_beside_every_size(struct served *mine, struct served *ref,
  * froze the server for 2.0 s", what the hog did, and `hint`. */
 void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint);
 
+/* The same, and then the bound of srv_time_pings(): `ref`, a server that
+ * counts on its loop thread, is timed with `heavy` in flight (and
+ * stopped), and where its median is 10 ms or more, 90% of the probes
+ * beside the hog must have come in a quarter of it. */
+void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_heavy *heavy,
+                         const struct cl_hog *h, const char *hint);
+
 #endif
