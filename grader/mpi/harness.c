@@ -317,6 +317,32 @@ int MPI_Finalize(void)
 
 /* ---- the driver's side ------------------------------------------------ */
 
+/* A rank's arguments tell a speedup job from the others ("speedup ..."),
+ * and /proc/self/cmdline shows them to learner code.  Keep a copy for the
+ * driver, and blank the memory that file reads (its bounds are fields 48
+ * and 49 of /proc/self/stat), as the sandbox does for every other test. */
+static void hide_arguments(int argc, char ***argv)
+{
+    static char **copy;
+    copy = calloc((size_t)argc + 1, sizeof *copy);
+    for (int i = 0; copy && i < argc; i++)
+        copy[i] = strdup((*argv)[i]);
+    char buf[2048];
+    unsigned long start, end;
+    FILE *f = fopen("/proc/self/stat", "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 48; field++)
+        p = strchr(p + 1, ' ');
+    if (copy && p && sscanf(p, " %lu %lu", &start, &end) == 2 && start < end) {
+        memset((void *)start, 0, end - start);
+        *argv = copy;
+    }
+}
+
 int grh_init(int *argc, char ***argv)
 {
     int provided;
@@ -327,6 +353,7 @@ int grh_init(int *argc, char ***argv)
 #ifdef HAVE_LSAN
     __lsan_enable();
 #endif
+    hide_arguments(*argc, argv);
     PMPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
     PMPI_Comm_size(MPI_COMM_WORLD, &n_ranks);
     PMPI_Comm_dup(MPI_COMM_WORLD, &kernel_comm);
