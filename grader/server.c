@@ -131,7 +131,7 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
     struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.6, lm, &nm);
     srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
                "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
-               m.wrong < 0 ? "a reply never came (5 s)" : "a PRIMES reply was wrong");
+               m.wrong < 0 ? "a reply never came" : "a PRIMES reply was wrong");
     c->R = cl_latency_of(lr, nr);
     c->M = cl_latency_of(lm, nm);
     cr_log_info("%d clients each with a count of %lu numbers in flight (%.1f ms here): "
