@@ -1,0 +1,210 @@
+/* The sampler and the classifier (grader/sampler.h), on synthetic runs
+ * whose flaw is known: each spins for a set amount of its own CPU time,
+ * so the shape of the record does not depend on how busy the machine is.
+ * With GRADER_DIAG_DATA=file, each test appends its figures there: that
+ * is how docs/data/diagnose.dat was made. */
+#define _GNU_SOURCE
+#include "grader.h"
+#include "sampler.h"
+
+#include "timing.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double own_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Burn `s` seconds of this thread's CPU time. */
+static void burn(double s)
+{
+    double until = own_cpu() + s;
+    while (own_cpu() < until)
+        ;
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int done;
+
+struct job { double a, b; int serial, spin; };
+
+static void *worker_a(void *arg)
+{
+    const struct job *j = arg;
+    if (j->serial) /* ten turns under one lock */
+        for (int i = 0; i < 10; i++) {
+            pthread_mutex_lock(&lock);
+            burn(j->a / 10);
+            pthread_mutex_unlock(&lock);
+            usleep(100);
+        }
+    else
+        burn(j->a);
+    atomic_store(&done, 1);
+    return NULL;
+}
+
+static void *worker_b(void *arg)
+{
+    const struct job *j = arg;
+    if (j->spin) { /* waits for worker a by spinning */
+        while (!atomic_load(&done))
+            ;
+        return NULL;
+    }
+    struct job mine = *j;
+    mine.a = j->b;
+    return worker_a(&mine);
+}
+
+/* Two workers; the caller first burns `before` s and sleeps `late` s. */
+struct shape { struct job job; double before, late; };
+
+static void two_workers(void *arg, void *out)
+{
+    const struct shape *s = arg;
+    (void)out;
+    atomic_store(&done, 0);
+    burn(s->before);
+    usleep((useconds_t)(s->late * 1e6));
+    pthread_t t[2];
+    pthread_create(&t[0], NULL, worker_a, (void *)&s->job);
+    pthread_create(&t[1], NULL, worker_b, (void *)&s->job);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+}
+
+static struct gr_record rec;
+
+static void needs_two_cores(void)
+{
+    if (usable_cores() < 2)
+        cr_skip_test("skipped: only 1 usable core; these shapes need 2");
+}
+
+/* Run a shape sampled and classify it; seq_cpu as the judge passes it. */
+static enum gr_cause run_shape(const char *name, struct shape sh, double seq_cpu,
+                               char *why, size_t n)
+{
+    gr_sampler_arm(&rec);
+    struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
+    gr_assert_clean(r, name);
+    struct gr_findings f;
+    enum gr_cause c = gr_diagnose(&rec, seq_cpu, &f, why, n);
+    const char *dump = getenv("GRADER_DIAG_DUMP");
+    if (dump && (strcmp(dump, name) == 0 || strcmp(dump, "all") == 0))
+        gr_record_write(&rec, "/dev/stderr");
+    const char *data = getenv("GRADER_DIAG_DATA");
+    FILE *out = data && *data ? fopen(data, "a") : NULL;
+    if (out) {
+        fprintf(out, "%-11s %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %6.3f %5.2f %6.2f %s\n",
+                name, f.caller_share, f.top_share, f.overlap, f.early_end,
+                f.early_cpu, f.late_end, f.first_start_s, f.cpu_ratio,
+                100 * rec.sampler_cpu / rec.length, gr_cause_name(c));
+        fclose(out);
+    }
+    return c;
+}
+
+#define EXPECT(name, shape, seq, cause, words)                                 \
+    do {                                                                      \
+        char why_[512];                                                       \
+        enum gr_cause c_ = run_shape(name, shape, seq, why_, sizeof why_);    \
+        cr_assert(c_ == (cause), "the %s run was classified as %s, not %s "  \
+                  "(%s); re-run: make build/grader/sampler && "              \
+                  "./build/grader/sampler --filter 'timing/*'", name,       \
+                  gr_cause_name(c_), gr_cause_name(cause), why_);             \
+        cr_assert(strstr(why_, words) || !*(words), "the %s run's sentence "  \
+                  "lacks \"%s\": %s", name, words, why_);                     \
+    } while (0)
+
+Test(timing, balanced_has_no_cause, .init = needs_two_cores)
+{
+    EXPECT("balanced", ((struct shape){ { 0.15, 0.15, 0, 0 }, 0, 0 }), 0.3,
+           GR_CAUSE_NONE, "");
+}
+
+Test(timing, names_imbalance, .init = needs_two_cores)
+{
+    EXPECT("imbalance", ((struct shape){ { 0.1, 0.25, 0, 0 }, 0, 0 }), 0.3,
+           GR_CAUSE_IMBALANCE, "not split evenly");
+}
+
+Test(timing, names_serialised, .init = needs_two_cores)
+{
+    EXPECT("serialised", ((struct shape){ { 0.15, 0.15, 1, 0 }, 0, 0 }), 0.3,
+           GR_CAUSE_SERIAL, "take turns");
+}
+
+Test(timing, names_one_worker, .init = needs_two_cores)
+{
+    EXPECT("one-worker", ((struct shape){ { 0.3, 0.003, 0, 0 }, 0, 0 }), 0.3,
+           GR_CAUSE_ONE_WORKER, "one worker did the work");
+}
+
+Test(timing, names_the_caller, .init = needs_two_cores)
+{
+    EXPECT("caller", ((struct shape){ { 0.02, 0.02, 0, 0 }, 0.3, 0 }), 0.34,
+           GR_CAUSE_WRONG_PLACE, "the caller itself used");
+}
+
+Test(timing, names_startup, .init = needs_two_cores)
+{
+    EXPECT("start-up", ((struct shape){ { 0.1, 0.1, 0, 0 }, 0, 0.25 }), 0.2,
+           GR_CAUSE_STARTUP, "after the call");
+}
+
+Test(timing, names_busy_waiting, .init = needs_two_cores)
+{
+    EXPECT("busy-wait", ((struct shape){ { 0.2, 0, 0, 1 }, 0, 0 }), 0.2,
+           GR_CAUSE_BUSY, "CPU time of the sequential");
+}
+
+/* The record itself: two workers and the caller, born in order, with
+ * their CPU time, and the sampler's cost. */
+Test(timing, records_each_thread_and_its_cpu, .init = needs_two_cores)
+{
+    struct shape sh = { { 0.1, 0.1, 0, 0 }, 0, 0 };
+    gr_sampler_arm(&rec);
+    struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
+    gr_assert_clean(r, "two workers");
+    int workers = 0;
+    for (int i = 0; i < rec.ntasks; i++)
+        workers += gr_record_is_worker(&rec, i);
+    cr_assert(rec.ntasks >= 3 && workers == 2, "the record holds %d tasks "
+              "(%d workers), not the caller and 2 workers", rec.ntasks, workers);
+    for (int i = 0; i < rec.ntasks; i++)
+        if (gr_record_is_worker(&rec, i))
+            cr_assert(rec.task[i].cpu > 0.07 && rec.task[i].cpu < 0.2,
+                      "worker thread %d is recorded with %.3f s of CPU time, "
+                      "not about 0.1 s", rec.task[i].tid, rec.task[i].cpu);
+    cr_assert(rec.samples > 50, "only %ld sampling passes in %.2f s",
+              rec.samples, rec.length);
+}
+
+/* The sampler's own cost: its thread's CPU time over the run's length.
+ * The goal is under 2% of one core. */
+Test(timing, costs_under_2_percent_of_a_core, .init = needs_two_cores)
+{
+    struct shape sh = { { 0.3, 0.3, 0, 0 }, 0, 0 };
+    gr_sampler_arm(&rec);
+    struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
+    gr_assert_clean(r, "two workers");
+    double pct = 100 * rec.sampler_cpu / rec.length;
+    cr_log_info("sampler: %.2f%% of one core (%.4f s of CPU in %.3f s, %ld "
+                "passes, %.1f us a pass)", pct, rec.sampler_cpu, rec.length,
+                rec.samples, 1e6 * rec.sampler_cpu / rec.samples);
+    cr_assert(pct < 2, "the sampler used %.2f%% of one core (%.4f s of CPU "
+              "in %.3f s, %ld passes): over the 2%% goal; re-run: make "
+              "build/grader/sampler && ./build/grader/sampler --filter "
+              "'timing/*'", pct, rec.sampler_cpu, rec.length, rec.samples);
+}
