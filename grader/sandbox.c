@@ -13,6 +13,7 @@
 #include "grader.h"
 #include "interpose.h"
 #include "report.h"
+#include "sampler.h"
 
 #include "timing.h"
 #include "todo.h"
@@ -77,6 +78,7 @@ struct shared {
     int finished; /* the child got back from the call and checked itself */
     int in_cgroup; /* the child joined the call's pids cgroup */
     struct gr_watch watch; /* threads and refused signals (interpose.c) */
+    volatile double window[2]; /* now_s() around fn, for the sampler */
     struct gr_run run;
     char out[];
 };
@@ -563,7 +565,9 @@ static void child(struct shared *sh, gr_fn fn, void *arg, int out_fd,
     active = sh;
     gr_watch = &sh->watch;
     struct cost c0 = cost_start();
+    sh->window[0] = now_s();
     fn(arg, sh->out);
+    sh->window[1] = now_s();
     struct cost c = cost_since(c0);
     gr_watch = NULL;
     active = NULL;
@@ -677,6 +681,7 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     if (p->pid > 0) {
         set_live(p->pid, 1);
         leave_marker(p);
+        gr_sampler_begin(p->pid, p->cgroup, sh->window); /* if armed */
     }
     p->out_fd = out_fd;
     p->err_fd = err_fd;
@@ -899,6 +904,7 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
     if (sig && p->pid > 0)
         kill(p->pid, sig);
     enum gr_stop stopped = p->pid > 0 ? wait_child(p, &status) : GR_STOP_NONE;
+    gr_sampler_end(p->pid);
     if (p->pid > 0)
         kill_group(p->pid);
     if (stopped)
