@@ -74,6 +74,7 @@ help:
 	@echo "  make check CH=NN             ... one chapter"
 	@echo "  make hint EX=NN-slug/name    the next hint for that exercise, one at a time"
 	@echo "  make watch EX=NN-slug/name   re-check that exercise each time you save it"
+	@echo "  make trace EX=NN-slug/name   draw what each worker did in one run of its speedup test"
 	@echo "  make regrade EX=NN-slug/name [SUBMISSION=f.c N=5]  re-run only its timed tests, N times"
 	@echo "  make classview RESULTS=dir   a class's results.json files: failure rates, scores, histogram"
 	@echo "  make similarity SUBMISSIONS=\"dir ...\"  export for MOSS/JPlag, compare locally (sim_c)"
@@ -376,6 +377,9 @@ hint:
 	@$(PYTHON) tools/hint.py "$(EX)" $(if $(RESET),--reset)
 watch:
 	@bash tools/watch.sh "$(EX)"
+.PHONY: trace
+trace:  # what each worker did in one sampled run of the speedup test; SOL=1: the solution's
+	@$(if $(SOL),TRACE_TREE=sol )$(PYTHON) tools/trace.py "$(EX)"
 .PHONY: similarity classview regrade
 similarity:  # SUBMISSIONS="dir ..." (one folder per student); BASELINE=1 re-measures docs/data/similarity.dat
 	@$(PYTHON) tools/similarity.py $(SUBMISSIONS) $(if $(EX),--ex $(EX)) $(if $(BASELINE),--baseline docs/data/similarity.dat)

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""trace.py: `make trace EX=NN-slug/name` shows what your workers did.
+
+It builds the exercise's tests with your code, runs its speedup test once
+with GRADER_TRACE set (the judge then samples one run of your version,
+every task about every 2 ms, and writes the record instead of judging:
+grader/sampler.h), prints one line per worker with its share of the run,
+and draws build/trace/NN-slug/name.svg with plots/trace/trace.gp: one lane
+per task, coloured by what it was doing, time across.
+
+For an MPI exercise the record is the whole job of one round: the
+calibration kernel, the reference and your version, one after the other,
+each rank with its threads (Open MPI starts helper threads; they sleep).
+"""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATES = {"R": "running", "W": "waiting for a CPU", "S": "asleep", "D": "in I/O"}
+COLOUR = {"R": 1, "W": 2, "S": 3, "D": 4}  # the colours of trace.gp's key
+
+
+def read_record(path):
+    """(tasks, columns, comments): tasks as dicts, columns as (t, states)."""
+    tasks, cols, notes = [], [], []
+    for line in open(path):
+        w = line.split()
+        if line.startswith("# run:") or line.startswith("# cause:") or line.startswith("# record:"):
+            notes.append(line[2:].strip())
+        elif w and w[0] == "task":
+            i, pid, tid = int(w[1]), int(w[2]), int(w[3])
+            tasks.append(dict(i=i, pid=pid, tid=tid, born=float(w[4]), died=float(w[5]),
+                              cpu=float(w[6]), slices=int(w[7]), worker=w[8] == "1", caller=w[9] == "1"))
+        elif w and w[0] == "col":
+            cols.append((float(w[1]), w[2] if len(w) > 2 else ""))
+    return tasks, cols, notes
+
+
+def name_tasks(tasks):
+    """'caller', 'worker 1' ... in birth order, 'helper' for the rest."""
+    n = 0
+    for t in tasks:
+        if t["caller"]:
+            t["name"] = "caller"
+        elif t["worker"]:
+            n += 1
+            t["name"] = f"worker {n}"
+        else:
+            t["name"] = "helper"
+        if t["pid"] != t["tid"] or t["caller"]:
+            t["name"] += f" (thread {t['tid']})"
+        else:
+            t["name"] += f" (process {t['pid']})"
+
+
+def summary(tasks, cols, length):
+    """One line per task: its life as a share of the run, and its states."""
+    lines = []
+    for t in tasks:
+        states = [c[1][t["i"]] for c in cols if t["i"] < len(c[1]) and c[1][t["i"]] != "."]
+        counts = {s: states.count(s) for s in STATES}
+        alive = len(states) or 1
+        bar = "".join("#" if s == "R" else "-" if s == "W" else "." for s in
+                      (c[1][t["i"]] for c in cols[:: max(1, len(cols) // 50)]) if True)
+        what = ", ".join(f"{100 * counts[s] / alive:.0f}% {STATES[s]}" for s in STATES if counts[s])
+        lines.append(f"  {t['name']:<26} {bar:<50}  from {100 * t['born'] / length:3.0f}% "
+                     f"to {100 * t['died'] / length:3.0f}% of the run, {t['cpu']:.3f} s CPU; {what}")
+    return lines
+
+
+def lanes(tasks, cols, out):
+    """Segments for gnuplot: lane, start, end, colour (one per state run)."""
+    with open(out, "w") as f:
+        f.write("# lane t0 t1 colour (1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O)\n")
+        step = cols[1][0] - cols[0][0] if len(cols) > 1 else 0.002
+        for lane, t in enumerate(tasks):
+            start, cur = None, None
+            for time, states in cols + [(cols[-1][0] + step if cols else 0, "")]:
+                s = states[t["i"]] if t["i"] < len(states) else "."
+                if s != cur:
+                    if cur in COLOUR:
+                        f.write(f"{lane} {start:.4f} {time:.4f} {COLOUR[cur]}\n")
+                    start, cur = time, s
+
+
+def main():
+    ex = sys.argv[1] if len(sys.argv) > 1 else ""
+    if "/" not in ex or not os.path.exists(os.path.join(ROOT, "tests", ex + ".c")):
+        sys.exit("usage: make trace EX=NN-slug/name (an exercise with a speedup test)")
+    if "Test(speedup" not in open(os.path.join(ROOT, "tests", ex + ".c")).read():
+        sys.exit(f"{ex} has no speedup test to trace")
+    tree = os.environ.get("TRACE_TREE", "check")  # sol: the reference solution
+    binary = os.path.join("build", tree, ex)
+    if subprocess.call(["make", "-s", binary] + ([binary + ".mpi"] if ex.startswith("08-") else []),
+                       cwd=ROOT) != 0:
+        sys.exit(f"the tests of {ex} do not build: run make check EX={ex}")
+    out = os.path.join(ROOT, "build", "trace", ex)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    if os.path.exists(out + ".dat"):
+        os.remove(out + ".dat")
+    env = dict(os.environ, GRADER_TRACE=out + ".dat", GRADER_RERUN=f"make trace EX={ex}")
+    run = subprocess.run([os.path.join(ROOT, binary), "--filter", "speedup/*", "-j1"], cwd=ROOT,
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if not os.path.exists(out + ".dat"):
+        print(run.stdout[-2000:])
+        sys.exit(f"no record was written: the run of {ex} failed before it (see above)")
+    tasks, cols, notes = read_record(out + ".dat")
+    name_tasks(tasks)
+    length = max([t["died"] for t in tasks] + [1e-9])
+    for n in notes:
+        print(n)
+    print(f"one lane per task, time across ({length * 1e3:.0f} ms; # running, - waiting for a CPU, . asleep):")
+    print("\n".join(summary(tasks, cols, length)))
+    lanes(tasks, cols, out + ".lanes")
+    with open(out + ".names", "w") as f:
+        f.write("".join(f"{i} \"{t['name']}\"\n" for i, t in enumerate(tasks)))
+    gp = (f"datafile='{out}.lanes'; names='{out}.names'; ntasks={len(tasks)}; "
+          f"set terminal svg size 900,{160 + 40 * len(tasks)} dynamic font 'DejaVu Sans,12' "
+          f"background rgb 'white'; set output '{out}.svg'")
+    if subprocess.call(["gnuplot", "-e", gp, os.path.join(ROOT, "plots", "trace", "trace.gp")]) == 0:
+        print(f"drawn: {os.path.relpath(out, ROOT)}.svg")
+
+
+if __name__ == "__main__":
+    main()
