@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include "grader.h"
 
+#include "sampler.h"
 #include "timing.h"
 
 #include <pthread.h>
@@ -130,10 +131,44 @@ static double share(struct sample x)
     return x.cpu / (x.wall > 0 ? x.wall : 1e-9);
 }
 
+/* What the sampler saw in the learner's runs (sampler.h): the cause named
+ * in most rounds, with the sentence of the last round that named it. */
+struct why {
+    int rounds, count[GR_CAUSE_BUSY + 1];
+    char said[GR_CAUSE_BUSY + 1][400];
+};
+static struct gr_record record;
+extern const char *gr_exercise_name; /* sandbox.c: "NN-slug/name" */
+
+static void note_cause(struct why *y, double seq_cpu)
+{
+    char clause[400];
+    enum gr_cause c = gr_diagnose(&record, seq_cpu, NULL, clause, sizeof clause);
+    y->rounds++;
+    y->count[c]++;
+    snprintf(y->said[c], sizeof y->said[c], "%s", clause);
+}
+
+/* ", and in 4 of 5 rounds worker 1 ...", or "" when no cause held in
+ * most rounds. */
+static const char *cause_of(const struct why *y, char *buf, size_t n)
+{
+    int best = GR_CAUSE_NONE;
+    for (int c = 1; c <= GR_CAUSE_BUSY; c++)
+        if (y->count[c] > y->count[best])
+            best = c;
+    buf[0] = '\0';
+    if (best != GR_CAUSE_NONE && 2 * y->count[best] > y->rounds)
+        snprintf(buf, n, "; in %d of %d rounds %s (see it: make trace EX=%s)",
+                 y->count[best], y->rounds, y->said[best], gr_exercise_name);
+    return buf;
+}
+
 static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct kernel k1, struct kernel kn, int rounds,
-                              void *ref, void *got)
+                              void *ref, void *got, struct why *causes)
 {
+    memset(causes, 0, sizeof *causes);
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
         e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS];
     uint64_t sink;
@@ -142,8 +177,11 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         struct sample y = timed(j, kernel_run, &kn, &sink, sizeof sink, "calibration");
         struct sample z = timed(j, s->sequential, s->sequential_arg, ref,
                                 s->out_size, "the sequential reference");
+        gr_sampler_arm(&record); /* the learner's run only */
         struct sample w = timed(j, s->parallel, s->parallel_arg, got,
                                 s->out_size, s->what);
+        if (j->v == GR_PASS)
+            note_cause(causes, z.cpu);
         if (j->v == GR_PASS && memcmp(ref, got, s->out_size) != 0)
             reject(j, GR_FAIL, "%s: gave a different result from the "
                    "sequential reference during the speedup runs", s->what);
@@ -171,6 +209,35 @@ static uint64_t kernel_iters(struct judging *j, double target_s)
     return (uint64_t)(target_s / (per_iter > 0 ? per_iter : 1e-9));
 }
 
+/* make trace (tools/trace.py): one sampled run of the learner's version,
+ * beside one of the reference for its CPU time, written to `path` with
+ * the diagnosis; the test then skips, as this judged nothing. */
+static enum gr_verdict trace_once(const struct gr_speedup *s, const char *path,
+                                  char *msg, size_t n)
+{
+    struct judging j = { GR_PASS, msg, n };
+    char *ref = calloc(2, s->out_size ? s->out_size : 1), *got = ref + s->out_size;
+    struct sample z = timed(&j, s->sequential, s->sequential_arg, ref,
+                            s->out_size, "the sequential reference");
+    gr_sampler_arm(&record);
+    struct sample w = timed(&j, s->parallel, s->parallel_arg, got,
+                            s->out_size, s->what);
+    free(ref);
+    if (j.v != GR_PASS)
+        return j.v;
+    char clause[400];
+    enum gr_cause c = gr_diagnose(&record, z.cpu, NULL, clause, sizeof clause);
+    FILE *f = gr_record_write(&record, path) == 0 ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "# run: %s, %d workers, %.3f s (the reference: %.3f s, "
+                "%.3f s of CPU)\n# cause: %s: %s\n", s->what, s->workers,
+                w.wall, z.wall, z.cpu, gr_cause_name(c), clause);
+        fclose(f);
+    }
+    snprintf(msg, n, "traced into %s: %s", path, f ? "done" : "could not write it");
+    return GR_SKIP;
+}
+
 enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                                 size_t n)
 {
@@ -182,6 +249,9 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                "cannot be measured here; run it on a machine with 2 or more");
         return j.v;
     }
+    const char *trace = getenv("GRADER_TRACE");
+    if (trace && *trace)
+        return trace_once(s, trace, msg, n);
     int workers = s->workers > 0 ? s->workers : 2;
     int eff = workers < cores ? workers : cores;
     int rounds = (int)env_double("GRADER_ROUNDS", s->rounds ? s->rounds : 5);
@@ -196,8 +266,10 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     struct kernel k1 = { iters, 1 }, kn = { iters, eff };
     double K = 0, single = 1;
     int failures = 0, passed = 0;
+    struct why y;
+    char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
-        struct medians m = measure(&j, s, k1, kn, rounds, ref, got);
+        struct medians m = measure(&j, s, k1, kn, rounds, ref, got, &y);
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
@@ -222,6 +294,11 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         if (score >= pass && m.par_cpu >= need_cpu && !too_fast && !caller_works) {
             passed = 1;
             msg[0] = '\0'; /* an earlier failure is outweighed */
+            if (*cause_of(&y, why, sizeof why)) { /* advice, not a fault */
+                snprintf(msg, n, "%s: passed (score %.2f), but%s", s->what,
+                         score, why + 1);
+                fprintf(stderr, "grader advice: %s\n", msg); /* grade.py */
+            }
             break;
         }
         /* A failure must be seen twice: a burst of load during one set of
@@ -250,16 +327,18 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    "ran %.2fx faster than the sequential reference, while a "
                    "calibration kernel reached %.2fx on this machine in the "
                    "same run (score %.2f, pass mark %.2f; medians of %d "
-                   "interleaved rounds, measured twice)%s",
+                   "interleaved rounds, measured twice)%s%s",
                    s->what, workers, S, K, score, pass, rounds,
                    m.par_cpu < need_cpu ? ". Its CPU time was about its wall "
-                   "time: the work ran on one core at a time" : "");
+                   "time: the work ran on one core at a time" : "",
+                   cause_of(&y, why, sizeof why));
         else
             reject(&once, GR_FAIL, "%s: fast, but not parallel: its CPU time "
                    "was only %.2fx its wall time with %d workers, where the "
                    "calibration kernel reached %.2fx; spread the work over "
-                   "the workers",
-                   s->what, m.par_cpu, workers, m.kn_cpu);
+                   "the workers%s",
+                   s->what, m.par_cpu, workers, m.kn_cpu,
+                   cause_of(&y, why, sizeof why));
         if (++failures == 2) {
             j.v = GR_FAIL;
             break;
