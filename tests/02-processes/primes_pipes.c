@@ -33,14 +33,22 @@ static struct gr_run run(struct job j, long *got, double timeout_s)
     return gr_run_fn(call, &j, got, sizeof *got, &lim);
 }
 
-static void check(struct job j)
+/* seed: printed when the range came from the run's seed (0: fixed). */
+static void check_seeded(struct job j, unsigned long seed)
 {
-    char what[96];
+    char what[128];
     long got, want = count_primes(j.lo, j.hi);
     describe(j, what, sizeof what);
+    if (seed)
+        snprintf(what + strlen(what), sizeof what - strlen(what), " (seed %lu)", seed);
     struct gr_run r = run(j, &got, 5);
     gr_assert_clean(r, what);
     cr_assert_eq(got, want, "%s should be %ld, got %ld", what, want, got);
+}
+
+static void check(struct job j)
+{
+    check_seeded(j, 0);
 }
 
 Test(primes_pipes, counts_correctly)
@@ -53,6 +61,8 @@ Test(primes_pipes, counts_correctly)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check(cases[i]);
+    uint64_t lo = 500000 + gr_seed() % 1000000; /* a range nobody can know */
+    check_seeded((struct job){ lo, lo + 100003, 4 }, gr_seed());
 }
 
 Test(primes_pipes, more_processes_than_numbers)

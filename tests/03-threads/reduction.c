@@ -26,17 +26,25 @@ static void run_sum(void *arg, void *out)
     *(uint64_t *)out = sum_mix(c->n, c->nthreads);
 }
 
-static void check(uint64_t n, int nthreads)
+/* seed: printed when n came from the run's seed (0: fixed). */
+static void check_seeded(uint64_t n, int nthreads, unsigned long seed)
 {
-    char what[64];
-    snprintf(what, sizeof what, "sum_mix(%llu, %d)", (unsigned long long)n,
-             nthreads);
+    char what[96], seeded[32] = "";
+    if (seed)
+        snprintf(seeded, sizeof seeded, " (seed %lu)", seed);
+    snprintf(what, sizeof what, "sum_mix(%llu, %d)%s", (unsigned long long)n,
+             nthreads, seeded);
     uint64_t got = 0, want = reference(n);
     struct gr_run r = gr_run_fn(run_sum, &(struct call){ n, nthreads }, &got,
                                 sizeof got, NULL);
     gr_assert_clean(r, what);
     cr_assert_eq(got, want, "%s returned %#llx, but the sequential sum is "
                  "%#llx", what, (unsigned long long)got, (unsigned long long)want);
+}
+
+static void check(uint64_t n, int nthreads)
+{
+    check_seeded(n, nthreads, 0);
 }
 
 Test(reduction, one_thread)
@@ -48,6 +56,7 @@ Test(reduction, uneven_splits)
 {
     check(1000003, 2);
     check(1000003, 7);
+    check_seeded(1000003 + gr_seed() % 1000000, 5, gr_seed()); /* unknowable */
 }
 
 Test(reduction, tiny_ranges)
