@@ -17,7 +17,7 @@
 #define CALLER_MOST 0.60  /* the caller's share of all CPU time */
 #define TOP_MOST 0.85     /* the busiest worker's share of the workers' */
 #define OVERLAP_LEAST 0.25 /* columns with 2+ workers on a CPU at once */
-#define EARLY_END 0.70    /* a worker's last CPU use before this share ... */
+#define EARLY_END 0.85    /* a worker's last CPU use before this share ... */
 #define LATE_END 0.90     /* ... while another ran past this one */
 #define EARLY_CPU 0.80    /* ... having done less than this share of the
                              mean worker's CPU time */
@@ -66,8 +66,9 @@ static void shares(const struct gr_record *r, struct gr_findings *f)
 }
 
 /* Of the columns where two or more workers were alive, the share where
- * two or more were on a CPU or waiting for one (not asleep). */
-static double overlap(const struct gr_record *r)
+ * two or more were on a CPU or waiting for one (not asleep); 0 when no
+ * two workers were ever alive at once (a fork, a wait, the next fork). */
+static double overlap(const struct gr_record *r, int *together)
 {
     int alive2 = 0, busy2 = 0;
     for (int c = 0; c < r->ncols; c++) {
@@ -81,7 +82,8 @@ static double overlap(const struct gr_record *r)
         alive2 += alive >= 2;
         busy2 += alive >= 2 && busy >= 2;
     }
-    return alive2 ? (double)busy2 / alive2 : 1;
+    *together = alive2;
+    return alive2 ? (double)busy2 / alive2 : 0; /* never two alive at once */
 }
 
 static enum gr_cause classify(const struct gr_findings *f, const struct gr_record *r)
@@ -119,9 +121,14 @@ static void say(enum gr_cause c, const struct gr_findings *f, char *buf, size_t 
                  f->top, 100 * f->top_share);
         break;
     case GR_CAUSE_SERIAL:
-        snprintf(buf, n, "two workers ran at the same moment in only %.0f%% "
-                 "of the time two were alive: they take turns (a lock held "
-                 "around the work?)", 100 * f->overlap);
+        if (f->together == 0)
+            snprintf(buf, n, "no two of its %d workers were alive at the same "
+                     "moment: each started after the one before had finished "
+                     "(a wait inside the loop that starts them?)", f->workers);
+        else
+            snprintf(buf, n, "two workers ran at the same moment in only "
+                     "%.0f%% of the time two were alive: they take turns (a "
+                     "lock held around the work?)", 100 * f->overlap);
         break;
     case GR_CAUSE_IMBALANCE:
         snprintf(buf, n, "worker %d finished at %.0f%% of the run with "
@@ -151,7 +158,7 @@ enum gr_cause gr_diagnose(const struct gr_record *r, double seq_cpu,
     struct gr_findings f = { 0 };
     if (r->length > 0 && r->ntasks > 0) {
         shares(r, &f);
-        f.overlap = overlap(r);
+        f.overlap = overlap(r, &f.together);
         double all = 0;
         for (int i = 0; i < r->ntasks; i++)
             all += r->task[i].cpu;

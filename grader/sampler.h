@@ -87,6 +87,7 @@ struct gr_findings {
     double overlap;       /* of the columns where 2+ workers were alive,
                              the share where 2+ were on (or waiting for) a
                              CPU at once */
+    int together;         /* columns where 2+ workers were alive */
     double early_end;     /* the earliest-finishing worker's last CPU use,
                              as a share of the run */
     int early;            /* ... which worker */

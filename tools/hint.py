@@ -62,6 +62,22 @@ def pick(arg):
     return todo[0]
 
 
+def speedup_failed(ex):
+    """Did the last `make check` fail this exercise's speedup test?"""
+    path = os.path.join(ROOT, "build", "results", "check", ex + ".xml")
+    try:
+        text = open(path).read()
+    except OSError:
+        return False
+    return bool(re.search(r'<testcase [^>]*classname="speedup"[^>]*>\s*<failure', text))
+
+
+def trace_note(ex):
+    if speedup_failed(ex):
+        print(f"\nYour speedup test failed at the last check: `make trace EX={ex}` "
+              f"shows what each of your workers did in one run, and draws it.")
+
+
 def main():
     args = [a for a in sys.argv[1:] if a]
     reset = "--reset" in args
@@ -84,11 +100,13 @@ def main():
         print(indent(hints[-1]))
         print(f"\nThe contract, exercises/{ex}.h, and `make check EX={ex}` say the rest. "
               f"`make hint EX={ex} RESET=1` starts the hints over.")
+        trace_note(ex)
         return
     seen[ex] = n + 1
     write_seen(seen)
     print(f"Hint {n + 1} of {len(hints)} for {ex}:\n")
     print(indent(hints[n]))
+    trace_note(ex)
     left = len(hints) - n - 1
     print()
     if left:

@@ -92,11 +92,11 @@ def main():
     if "Test(speedup" not in open(os.path.join(ROOT, "tests", ex + ".c")).read():
         sys.exit(f"{ex} has no speedup test to trace")
     tree = os.environ.get("TRACE_TREE", "check")  # sol: the reference solution
-    binary = os.path.join("build", tree, ex)
+    binary = os.environ.get("TRACE_BINARY") or os.path.join("build", tree, ex)  # a mutant's
     if subprocess.call(["make", "-s", binary] + ([binary + ".mpi"] if ex.startswith("08-") else []),
                        cwd=ROOT) != 0:
         sys.exit(f"the tests of {ex} do not build: run make check EX={ex}")
-    out = os.path.join(ROOT, "build", "trace", ex)
+    out = os.path.join(ROOT, "build", "trace", ex if "--" not in binary else binary.split("build/", 1)[-1])
     os.makedirs(os.path.dirname(out), exist_ok=True)
     if os.path.exists(out + ".dat"):
         os.remove(out + ".dat")
