@@ -62,8 +62,8 @@ def summary(tasks, cols, length):
         states = [c[1][t["i"]] for c in cols if t["i"] < len(c[1]) and c[1][t["i"]] != "."]
         counts = {s: states.count(s) for s in STATES}
         alive = len(states) or 1
-        bar = "".join("#" if s == "R" else "-" if s == "W" else "." for s in
-                      (c[1][t["i"]] for c in cols[:: max(1, len(cols) // 50)]) if True)
+        picks = (c[1][t["i"]] if t["i"] < len(c[1]) else "." for c in cols[:: max(1, len(cols) // 50)])
+        bar = "".join({"R": "#", "W": "-", "S": ".", "D": "d"}.get(s, " ") for s in picks)
         what = ", ".join(f"{100 * counts[s] / alive:.0f}% {STATES[s]}" for s in STATES if counts[s])
         lines.append(f"  {t['name']:<26} {bar:<50}  from {100 * t['born'] / length:3.0f}% "
                      f"to {100 * t['died'] / length:3.0f}% of the run, {t['cpu']:.3f} s CPU; {what}")
