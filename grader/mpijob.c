@@ -554,12 +554,13 @@ static enum gr_verdict trace_job(struct judging *j, const char *path, char *msg,
     static struct gr_record record;
     j->rounds = 1;
     gr_sampler_arm(&record);
+    msg[0] = '\0';
     enum gr_verdict v = judge_job(j, msg, n);
     FILE *f = gr_record_write(&record, path) == 0 ? fopen(path, "a") : NULL;
-    if (f) {
+    if (f) { /* the judge's own verdict on this one round, when it failed */
         fprintf(f, "# run: %s, %d ranks, one job (calibration, reference, "
-                "then this version)\n# cause: none: %s\n", j->s->what,
-                j->ranks, msg);
+                "then this version)\n# verdict: %s\n", j->s->what, j->ranks,
+                v == GR_FAIL ? msg : v == GR_PASS ? "passed" : "not judged");
         fclose(f);
     }
     return say(msg, n, GR_SKIP, "traced into %s (%s)", path,

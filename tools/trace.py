@@ -27,7 +27,7 @@ def read_record(path):
     tasks, cols, notes = [], [], []
     for line in open(path):
         w = line.split()
-        if line.startswith("# run:") or line.startswith("# cause:") or line.startswith("# record:"):
+        if line.startswith("# run:") or line.startswith("# cause:") or line.startswith("# verdict:") or line.startswith("# record:"):
             notes.append(line[2:].strip())
         elif w and w[0] == "task":
             i, pid, tid = int(w[1]), int(w[2]), int(w[3])
