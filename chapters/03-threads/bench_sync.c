@@ -159,7 +159,7 @@ static int measure_all(int all, uint64_t n, uint64_t want, int runs, double t[][
 int main(void)
 {
     int quick = quick_mode(), cores = usable_cores();
-    uint64_t n = quick ? 200000 : 50000000, want = 0, sum;
+    uint64_t n = quick ? 200000 : 20000000, want = 0, sum;
     int runs = quick ? 1 : 5, all = cores < MAX_THREADS ? cores : MAX_THREADS;
     all = all < 2 ? 2 : all; /* the same rows everywhere: 1 and all cores */
     for (uint64_t i = 0; i < n; i++)
