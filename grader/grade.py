@@ -697,6 +697,9 @@ def print_details(result):
         print("    " + line)
     for line in test_lines(result.get("hidden", []), "private "):
         print("    " + line)
+    for line in dict.fromkeys(l for l in result.get("log", "").splitlines()
+                              if l.startswith("grader advice: ")):  # speedup.c
+        print("      advice: " + line[len("grader advice: "):])
     if result.get("error") or not result["tests"]:
         tail = "\n".join(result.get("log", "").splitlines()[-20:])
         if tail:
