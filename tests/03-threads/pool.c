@@ -5,6 +5,7 @@
  * tasks at the same time.  A pool that hangs is stopped by the sandbox. */
 #include "grader.h"
 #include "pool.h"
+#include "sampler.h"
 #include "timing.h"
 
 #include <pthread.h>
@@ -370,4 +371,41 @@ Test(timing, tasks_run_in_parallel)
               "worker at a time would take %.0f ms",
               TASKS, TASK_MS, m.one_task * 1e3, m.all_tasks * 1e3, WORKERS,
               expect * 1e3, WORKERS, TASKS * m.one_task * 1e3);
+}
+
+/* ---- idle workers sleep: seen from outside, by the grader's sampler ---- */
+
+static void run_idle_pool(void *arg, void *out)
+{
+    (void)arg;
+    (void)out;
+    struct pool *p = pool_create(2, 4);
+    sleep_ms(300); /* nothing submitted: both workers must sleep */
+    pool_shutdown(p, POOL_DRAIN);
+}
+
+/* The sampler (grader/sampler.h) counts, from the test process, how many
+ * times the scheduler put each worker on a CPU and the CPU time it used.
+ * A worker asleep on a condition variable is woken about twice (created,
+ * shut down); one that sleeps 1 ms and looks again, about 300 times. */
+Test(timing, idle_workers_sleep)
+{
+    static struct gr_record rec;
+    gr_sampler_arm(&rec);
+    struct gr_run r = gr_run_fn(run_idle_pool, NULL, NULL, 0, &limits);
+    gr_assert_clean(r, "pool_create(2, 4), 300 ms with no task, pool_shutdown()");
+    long wakes = 0;
+    double cpu = 0;
+    int workers = 0;
+    for (int i = 0; i < rec.ntasks; i++)
+        if (rec.task[i].tid != rec.root) {
+            workers++;
+            wakes += rec.task[i].slices;
+            cpu += rec.task[i].cpu;
+        }
+    cr_assert(wakes < 40 && cpu < 0.05 * rec.length, "while the pool had no "
+              "task for 300 ms, its %d workers woke %ld times and used %.3f s "
+              "of CPU in %.3f s: they poll instead of sleeping on a condition "
+              "variable (pthread_cond_wait); re-run: %s", workers, wakes, cpu,
+              rec.length, gr_rerun());
 }
