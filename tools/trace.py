@@ -5,7 +5,7 @@ It builds the exercise's tests with your code, runs its speedup test once
 with GRADER_TRACE set (the judge then samples one run of your version,
 every task about every 2 ms, and writes the record instead of judging:
 grader/sampler.h), prints one line per worker with its share of the run,
-and draws build/trace/NN-slug/name.svg with plots/trace/trace.gp: one lane
+and draws build/trace/NN-slug/name.svg with tools/trace.gp: one lane
 per task, coloured by what it was doing, time across.
 
 For an MPI exercise the record is the whole job of one round: the
@@ -119,7 +119,7 @@ def main():
     gp = (f"datafile='{out}.lanes'; names='{out}.names'; ntasks={len(tasks)}; "
           f"set terminal svg size 900,{160 + 40 * len(tasks)} dynamic font 'DejaVu Sans,12' "
           f"background rgb 'white'; set output '{out}.svg'")
-    if subprocess.call(["gnuplot", "-e", gp, os.path.join(ROOT, "plots", "trace", "trace.gp")]) == 0:
+    if subprocess.call(["gnuplot", "-e", gp, os.path.join(ROOT, "tools", "trace.gp")]) == 0:
         print(f"drawn: {os.path.relpath(out, ROOT)}.svg")
 
 

@@ -1,5 +1,5 @@
 # trace.gp: one lane per task of a sampled run, coloured by state, time
-# across.  tools/trace.py (make trace) sets datafile (lines "lane t0 t1
+# across (not a book figure: plots/ holds those).  tools/trace.py sets datafile (lines "lane t0 t1
 # state", times in seconds, state 1 running, 2 waiting for a CPU, 3
 # asleep, 4 in I/O), names (lines 'lane "label"') and ntasks.
 set xlabel 'time since the call (ms)'
