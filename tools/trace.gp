@@ -1,7 +1,8 @@
 # trace.gp: one lane per task of a sampled run, coloured by state, time
-# across (not a book figure: plots/ holds those).  tools/trace.py sets datafile (lines "lane t0 t1
-# state", times in seconds, state 1 running, 2 waiting for a CPU, 3
-# asleep, 4 in I/O), names (lines 'lane "label"') and ntasks.
+# across; not a book figure (those live in plots/).  tools/trace.py sets
+# datafile (lines "lane t0 t1 state", times in seconds, state 1 running,
+# 2 waiting for a CPU, 3 asleep, 4 in I/O), names (lines 'lane "label"')
+# and ntasks.
 set xlabel 'time since the call (ms)'
 set yrange [-0.7:ntasks-0.3] reverse
 set ytics nomirror ("" -10)  # explicit labels only, added below
