@@ -104,8 +104,10 @@ def main():
     run = subprocess.run([os.path.join(ROOT, binary), "--filter", "speedup/*", "-j1"], cwd=ROOT,
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if not os.path.exists(out + ".dat"):
-        print(run.stdout[-2000:])
-        sys.exit(f"no record was written: the run of {ex} failed before it (see above)")
+        said = [l[6:].strip() for l in run.stdout.splitlines()
+                if l.startswith("[----]   ") and l[9:].strip()]
+        sys.exit(f"no record was written: the run of {ex} failed first: "
+                 f"{' '.join(said) or run.stdout[-1500:]}")
     tasks, cols, notes = read_record(out + ".dat")
     name_tasks(tasks)
     length = max([t["died"] for t in tasks] + [1e-9])
