@@ -162,8 +162,9 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
     if (ex && !memchr(ex + 3, '/', (size_t)len)) /* not NN-slug/name */
         ex = NULL;
     if (best != GR_CAUSE_NONE && 2 * y->count[best] > y->rounds)
-        snprintf(buf, n, "; in %d of %d rounds %s (%s%.*s draws it)",
-                 y->count[best], y->rounds, y->said[best],
+        snprintf(buf, n, "; in %d of %d rounds the record shows %s: %s "
+                 "(%s%.*s draws it)", y->count[best], y->rounds,
+                 gr_cause_name((enum gr_cause)best), y->said[best],
                  ex ? "make trace EX=" : "make trace", len, ex ? ex + 3 : "");
     return buf;
 }

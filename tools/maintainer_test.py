@@ -188,6 +188,14 @@ def must_be_refused(path):
     return m.group(1).strip() if m else ""
 
 
+def must_name(path):
+    """`must name: words`: the caught failure's sentence must hold the words
+    (the cause the speedup judge reads from the sampler's record)."""
+    with open(path) as f:
+        m = re.search(r"must name:\s*([^\n*]+)", f.read(2000))
+    return m.group(1).strip() if m else ""
+
+
 def check_mutants(settings):
     stage("(m) every mutant is caught by the tests it names")
     muts = mutants()
@@ -230,8 +238,11 @@ def check_mutants(settings):
             elif st == "PASSED":
                 record(False, f"{name} fails {w}", "the test passed: it does not catch this bug")
             else:
-                record(True, f"{name} fails {w}")
-                print(f"          caught: {msg[:160]}")
+                cause = must_name(mutant_file(m))
+                record(cause in msg, f"{name} fails {w}" + (f" naming '{cause}'" if cause else ""),
+                       f"its message does not name '{cause}': {msg[:400]}")
+                at = msg.find(cause) if cause else -1
+                print(f"          caught: {msg[:160]}" + (f" ... {msg[at:at + 160]}" if at > 160 else ""))
 
 
 # ---- (g) the grader's own tests --------------------------------------------

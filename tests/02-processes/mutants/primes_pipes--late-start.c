@@ -1,7 +1,8 @@
 /* Mutant of exercise 2.2: the children are forked only after 200 ms
  * of set-up in the parent (a sleep stands for it).  The judge must name
  * the start-up cost.
- * must fail: speedup/primes_pipes */
+ * must fail: speedup/primes_pipes
+ * must name: the record shows start-up */
 #include "primes_pipes.h"
 
 #include "io.h"

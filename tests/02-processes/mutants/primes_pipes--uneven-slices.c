@@ -2,7 +2,8 @@
  * equal: the first child of each pair counts a quarter of the pair's
  * range and the second, whose numbers also cost more, three quarters.
  * The first child exits early; the judge must name the imbalance.
- * must fail: speedup/primes_pipes */
+ * must fail: speedup/primes_pipes
+ * must name: the record shows imbalance */
 #include "primes_pipes.h"
 
 #include "io.h"

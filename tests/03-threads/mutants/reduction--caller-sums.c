@@ -1,7 +1,8 @@
 /* Mutant of exercise 3.3: the caller computes the whole sum itself while
  * the threads it creates only spin for a moment, for show.  The judge
  * must name the work done in the wrong place.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows wrong place */
 #include "reduction.h"
 
 #include "mix.h"

@@ -1,7 +1,8 @@
 /* Mutant of exercise 3.3: the threads start only after 150 ms of
  * set-up in the caller (a sleep stands for it), longer than the whole
  * sum takes.  The judge must name the start-up cost.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows start-up */
 #include "reduction.h"
 
 #include "mix.h"

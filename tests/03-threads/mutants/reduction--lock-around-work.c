@@ -1,7 +1,8 @@
 /* Mutant of exercise 3.3: each thread holds one lock for the whole of
  * its loop, so the threads take turns and the run is sequential.  The
  * judge must name the serialisation.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows serialised */
 #include "reduction.h"
 
 #include "mix.h"

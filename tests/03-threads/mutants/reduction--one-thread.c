@@ -1,6 +1,7 @@
 /* Mutant of exercise 3.3: correct and race-free because only one thread
  * does any work; the others are created and joined for show.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows one worker */
 #include "reduction.h"
 
 #include "mix.h"

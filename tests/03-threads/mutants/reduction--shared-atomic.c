@@ -2,7 +2,8 @@
  * atomic total, so the cache line holding it moves between cores on
  * every step: the threads burn CPU time contending for it.  The judge
  * must name the extra CPU time.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows busy-waiting */
 #include "reduction.h"
 
 #include "mix.h"

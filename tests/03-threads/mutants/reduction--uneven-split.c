@@ -2,7 +2,8 @@
  * split is uneven: the first thread gets a quarter of a pair's share and
  * the second three quarters, so one finishes early and waits.  The judge
  * must name the imbalance.
- * must fail: speedup/faster_on_every_core */
+ * must fail: speedup/faster_on_every_core
+ * must name: the record shows imbalance */
 #include "reduction.h"
 
 #include "mix.h"
