@@ -78,7 +78,7 @@ static void adopt(struct gr_record *r, int tid, double t)
     if (tid <= 0 || find_task(r, tid) >= 0)
         return;
     if (r->ntasks == GR_REC_TASKS) {
-        r->tasks_missed++;
+        r->tasks_missed = 1; /* the record is full: this one is not followed */
         return;
     }
     char path[64];

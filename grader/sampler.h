@@ -42,7 +42,8 @@ struct gr_record {
     double start;         /* now_s() when sampling began */
     double length;        /* seconds sampled */
     double tick_s;        /* seconds per column */
-    int ntasks, ncols, stride, tasks_missed;
+    int ntasks, ncols, stride;
+    int tasks_missed;     /* 1: more than GR_REC_TASKS tasks; some unseen */
     long samples;         /* sampling passes made */
     double sampler_cpu;   /* CPU seconds the sampling thread used */
     pid_t root;           /* the sandbox child: the caller */
