@@ -982,6 +982,19 @@ static int pss_pass(const char *dir, double t0)
 {
     run_pss();
     show(write_pss);
+    int missed = 0; /* a cell that ran must have been sampled at least once */
+    for (int w = 0; w < WORKLOADS; w++) {
+        for (int m = 0; m < MODEL_COUNT; m++)
+            missed += pss_c[w][m].ran && !(pss_c_mb[w][m] > 0);
+        for (int m = 0; m < PY_MODELS && python[0]; m++)
+            missed += pss_py[w][m].ran && !(pss_py_mb[w][m] > 0);
+    }
+    if (missed) {
+        printf("Self-check: %d cell%s ran but the sampler never saw %s processes (PSS 0): "
+               "is /proc/PID/smaps_rollup readable here?  Re-run: showdown --pss\n", missed,
+               missed == 1 ? "" : "s", missed == 1 ? "its" : "their");
+        return 1;
+    }
     if (!dir)
         return 0;
     char path[1200], tmp[1300];
