@@ -26,9 +26,11 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -315,6 +317,11 @@ def reap_leftovers():
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
         _subreaper.append(True)
+    # What the group kill (or PDEATHSIG) already hit needs a moment to
+    # die: only a process still alive after half a second escaped.
+    deadline = time.time() + 0.5
+    while children_of(os.getpid()) and time.time() < deadline:
+        time.sleep(0.01)
     found = 0
     for _ in range(50):
         kids = children_of(os.getpid())
@@ -373,7 +380,14 @@ def run_phase(binary, pattern, jobs, env):
     os.dup2(report_w, REPORT_FD)
     for fd in (control_r, report_w):
         os.close(fd)
-    env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD))
+    # The sandbox leaves call.<test pid>.<child pid> ("suite/test") here
+    # while a call runs: one still there afterwards names a test whose
+    # process the code under test killed.
+    state = tempfile.mkdtemp(prefix="grader-state-")
+    if pw:
+        os.chown(state, pw.pw_uid, pw.pw_gid)
+    env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD),
+               GRADER_STATE_DIR=state)
     if pw:  # root's PATH and HOME may hold folders that user cannot enter
         env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp")
     cmd = [binary, "--timeout=120", f"--json=/dev/fd/{REPORT_FD}", "--color=never", "-S"]
@@ -405,7 +419,21 @@ def run_phase(binary, pattern, jobs, env):
     out += reap_leftovers()
     reader.join()
     os.close(report_r)
-    return read_report(report[0] if report else ""), out
+    killed = killed_tests(state)
+    return read_report(report[0] if report else ""), out, killed
+
+
+KILLED = "the code under test killed the test process"
+
+
+def killed_tests(state):
+    """The tests whose call markers outlived their test process."""
+    names = set()
+    for f in os.listdir(state):
+        with contextlib.suppress(OSError):
+            names.add(open(os.path.join(state, f)).read().strip())
+    shutil.rmtree(state, ignore_errors=True)
+    return names
 
 
 def read_all(fd):
@@ -511,13 +539,14 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
     tests, log, broken = [], "", None
     for pattern, jobs, wanted in phases:
         with timing_lock(jobs == 1):
-            got, out = run_phase(binary, pattern, jobs, env)
+            got, out, killed = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:
             broken = "the test program crashed or hung before it could report"
         elif LEFTOVER in out:
             broken = LEFTOVER
-        tests += one_result_each(wanted, got or [], log)
+        tests += [(s, t, st, m) if st == "PASSED" or f"{s}/{t}" not in killed else (s, t, "FAILED", KILLED)
+                  for s, t, st, m in one_result_each(wanted, got or [], log)]
     write_junit(report + ".xml", tests)
     return {"tests": tests, "log": log, "error": broken}
 
@@ -534,14 +563,10 @@ def one_result_each(wanted, got, log):
         if len(rows) == 1:
             results.append(rows[0])
         elif not rows:
-            results.append((s, t, "FAILED", MISSING + killed_note(log)))
+            results.append((s, t, "FAILED", MISSING))
         else:
             results.append((s, t, "FAILED", f"the report holds this test {len(rows)} times"))
     return results
-
-
-def killed_note(log):
-    return ""
 
 
 def grade_all(exercises, tree, settings, hidden=True, jobs=None):
