@@ -15,7 +15,7 @@
 
 /* Thresholds (see docs/data/diagnose.dat for the measured figures). */
 #define CALLER_MOST 0.60  /* the caller's share of all CPU time */
-#define TOP_MOST 0.85     /* the busiest worker's share of the workers' */
+#define TOP_MOST 0.95     /* the busiest worker's share of the workers' */
 #define OVERLAP_LEAST 0.25 /* columns with 2+ workers on a CPU at once */
 #define EARLY_END 0.85    /* a worker's last CPU use before this share ... */
 #define LATE_END 0.90     /* ... while another ran past this one */

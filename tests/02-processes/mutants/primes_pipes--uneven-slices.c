@@ -1,6 +1,6 @@
 /* Mutant of exercise 2.2: correct and parallel, but the slices are not
- * equal: the first child of each pair counts a quarter of the pair's
- * range and the second, whose numbers also cost more, three quarters.
+ * equal: the first child of each pair counts an eighth of the pair's
+ * range and the second, whose numbers also cost more, seven eighths.
  * The first child exits early; the judge must name the imbalance.
  * must fail: speedup/primes_pipes
  * must name: the record shows imbalance */
@@ -71,8 +71,8 @@ static uint64_t slice_start(uint64_t lo, uint64_t size, int n, int i)
 {
     uint64_t extra = (uint64_t)i < size % (uint64_t)n ? (uint64_t)i : size % (uint64_t)n;
     uint64_t even = lo + size / (uint64_t)n * (uint64_t)i + extra;
-    if (i % 2 == 1 && i < n) /* BUG: a quarter, not a half, of the pair */
-        return even - size / (uint64_t)n / 2;
+    if (i % 2 == 1 && i < n) /* BUG: an eighth, not a half, of the pair */
+        return even - size / (uint64_t)n / 4 * 3;
     return even;
 }
 

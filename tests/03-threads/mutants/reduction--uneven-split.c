@@ -1,7 +1,7 @@
 /* Mutant of exercise 3.3: correct, race-free and parallel, but the
- * split is uneven: the first thread gets a quarter of a pair's share and
- * the second three quarters, so one finishes early and waits.  The judge
- * must name the imbalance.
+ * split is uneven: the first thread of each pair gets an eighth of the
+ * pair's share and the second seven eighths, so one finishes early.
+ * The judge must name the imbalance.
  * must fail: speedup/faster_on_every_core
  * must name: the record shows imbalance */
 #include "reduction.h"
@@ -33,8 +33,8 @@ uint64_t sum_mix(uint64_t n, int nthreads)
     int t = nthreads < RD_MAX_THREADS ? nthreads : RD_MAX_THREADS;
     for (int i = 0; i < t; i++) {
         uint64_t pair = n / t * 2, base = n / t * (i & ~1);
-        shares[i] = (struct share){ .lo = i & 1 ? base + pair / 4 : base,
-                                    .hi = i & 1 ? base + pair : base + pair / 4 };
+        shares[i] = (struct share){ .lo = i & 1 ? base + pair / 8 : base,
+                                    .hi = i & 1 ? base + pair : base + pair / 8 };
         if (i == t - 1 && !(i & 1))
             shares[i] = (struct share){ .lo = n / t * i, .hi = n };
         if (i == t - 1)
