@@ -237,7 +237,8 @@ static enum gr_verdict trace_once(const struct gr_speedup *s, const char *path,
     if (f) {
         fprintf(f, "# run: %s, %d workers, %.3f s (the reference: %.3f s, "
                 "%.3f s of CPU)\n# cause: %s: %s\n", s->what, s->workers,
-                w.wall, z.wall, z.cpu, gr_cause_name(c), clause);
+                w.wall, z.wall, z.cpu, gr_cause_name(c),
+                c == GR_CAUSE_NONE ? "no flaw stands out in this run" : clause);
         fclose(f);
     }
     snprintf(msg, n, "traced into %s: %s", path, f ? "done" : "could not write it");
