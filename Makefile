@@ -217,7 +217,7 @@ tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
 list_tests = t=$@.$$$$ && $(VET) stubs $(B)/contract/$(call ex_chapter,$2).keep $$t.stubs.c && \
              $(CC) $(TEST_CFLAGS) $1 $$t.stubs.c $(B)/san/lib.a $(TEST_LDLIBS) -o $$t.bin && \
              ./$$t.bin --list > $$t.tmp && mv -f $$t.tmp $@ && rm -f $$t.bin $$t.stubs.c
-$(B)/testobj/%.tests: $(B)/testobj/%.o $(B)/contract/$$(call ex_chapter,$$*).keep
+$(B)/testobj/%.tests: $(B)/testobj/%.o $(B)/san/lib.a $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(call list_tests,$<,$*)
 
 $(B)/check/%.tsan: tests/%.tsan.c $$(call lo,exercises/$$*.c,tsan) $(B)/tsan/lib.a $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum
@@ -296,7 +296,7 @@ $(B)/sum/htest/%.sum: FORCE
 $(B)/hidden/testobj/%.o: $$(call hid,$$*).c $(HEADERS) $(B)/sum/htest/%.sum
 	@mkdir -p $(@D)
 	$(call hidden_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
-$(B)/hidden/testobj/%.tests: $(B)/hidden/testobj/%.o $(B)/contract/$$(call ex_chapter,$$*).keep
+$(B)/hidden/testobj/%.tests: $(B)/hidden/testobj/%.o $(B)/san/lib.a $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(call list_tests,$<,$*)
 
 $(B)/hidden/check/%.tsan: $$(call hid_tsan_src,$$*) $$(call lo,exercises/$$*.c,tsan) $(B)/tsan/lib.a $(B)/sum/hcheck/%.sum
