@@ -72,6 +72,7 @@ help:
 	@echo "  make check                 grade your exercises/ and print the scoreboard"
 	@echo "  make check EX=NN-slug/name   ... one exercise, with every test's result"
 	@echo "  make check CH=NN             ... one chapter"
+	@echo "  make check SEED=n            ... the same drawn inputs again (STUDENT=id: a student's own)"
 	@echo "  make hint EX=NN-slug/name    the next hint for that exercise, one at a time"
 	@echo "  make watch EX=NN-slug/name   re-check that exercise each time you save it"
 	@echo "  make trace EX=NN-slug/name   draw what each worker did in one run of its speedup test"
@@ -94,7 +95,7 @@ deps:
 	@bash tools/deps.sh
 
 check:
-	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)" --seed "$(SEED)"
+	@$(PYTHON) grader/grade.py check --ex "$(EX)" --ch "$(CH)" --seed "$(SEED)" --student "$(STUDENT)"
 
 test:
 	@$(PYTHON) tools/maintainer_test.py $(if $(CH),--chapter $(CH)) $(if $(STAGE),--stage $(STAGE))

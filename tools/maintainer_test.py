@@ -402,6 +402,9 @@ def check_scoring_rule():
            "reports: a test missing from the report, or in it twice, fails", str(got))
     record(grade.verdict({"tests": [], "error": None})[0] != "✓",
            "reports: a run with no results at all is never a pass")
+    a, b = grade.student_seed("s1234567"), grade.student_seed("s1234568")
+    record(a == grade.student_seed("s1234567") and a != b,
+           "seeds: a student's seed is the same on every run and differs from a classmate's", f"{a} {b}")
 
 
 def check_workflow():
