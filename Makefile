@@ -82,7 +82,7 @@ help:
 	@echo "  make book                  build/html/index.html (chapter pages), build/book.html, build/book.pdf"
 	@echo "  make plots                 the figures, from the committed data in plots/"
 	@echo "  make bench                 re-measure that data on this machine, then plot"
-	@echo "  make showdown              every model on every workload, here, with a verdict (chapter 6)"
+	@echo "  make showdown              every model on every workload, here, with a verdict (chapter 7)"
 	@echo "  make demos                 build every demo program under chapters/"
 	@echo "  make test                  the maintainers' suite (what CI runs)"
 	@echo "  make test CH=NN STAGE=a,m    ... one chapter's share, some stages"
@@ -119,14 +119,14 @@ bench: $(DEMOS) $(TOOLS)
 	@$(MAKE) showdown
 	@$(MAKE) plots
 
-# Chapter 6: the notes' rule measured here (matrix, verdict, Python, maps).
-# It writes plots/06-showdown/*.dat (pss.dat: memory counted fairly, in a
-# pass of its own); with QUICK=1, build/06-showdown/.
+# Chapter 7: the notes' rule measured here (matrix, verdict, Python, maps).
+# It writes plots/07-showdown/*.dat (pss.dat: memory counted fairly, in a
+# pass of its own); with QUICK=1, build/07-showdown/.
 .PHONY: showdown
-showdown: $(B)/demo/06-showdown/showdown $(B)/demo/06-showdown/maps
-	@$(B)/demo/06-showdown/showdown --out plots/06-showdown
-	@$(B)/demo/06-showdown/showdown --pss --out plots/06-showdown
-	@$(B)/demo/06-showdown/maps --out plots/06-showdown
+showdown: $(B)/demo/07-showdown/showdown $(B)/demo/07-showdown/maps
+	@$(B)/demo/07-showdown/showdown --out plots/07-showdown
+	@$(B)/demo/07-showdown/showdown --pss --out plots/07-showdown
+	@$(B)/demo/07-showdown/maps --out plots/07-showdown
 
 clean:
 	rm -rf $(B)

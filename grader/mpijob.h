@@ -1,4 +1,4 @@
-/* mpijob.h: grading MPI exercises (chapter 8).
+/* mpijob.h: grading MPI exercises (chapter 9).
  *
  * An MPI exercise cannot run in the sandbox of grader.h: its code must
  * run in several processes started by mpirun.  So the build makes a

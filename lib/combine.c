@@ -1,4 +1,4 @@
-/* combine.c: chapter 7's request language and SO_REUSEPORT listener. */
+/* combine.c: chapter 8's request language and SO_REUSEPORT listener. */
 #define _GNU_SOURCE
 #include "combine.h"
 

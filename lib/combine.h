@@ -1,6 +1,6 @@
-/* combine.h: what chapter 7's servers and clients share.
+/* combine.h: what chapter 8's servers and clients share.
  *
- * Every server in chapter 7 speaks the same small language, one request
+ * Every server in chapter 8 speaks the same small language, one request
  * per line, one reply per line:
  *
  *   request          reply

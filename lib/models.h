@@ -1,5 +1,5 @@
 /* models.h: the book's five ways of running work at once, behind one
- * small interface (chapter 6, "The showdown").
+ * small interface (chapter 7, "The showdown").
  *
  * Chapters 1 to 5 each built one model: plain sequential code, processes
  * (chapter 2), threads (chapter 3), the event loop of chapter 4 and

@@ -1,4 +1,4 @@
-/* mpirun.h: starting MPI jobs from plain C (chapter 8's demos, benches
+/* mpirun.h: starting MPI jobs from plain C (chapter 9's demos, benches
  * and grader).
  *
  * Open MPI's launcher refuses to run as root unless told so, and refuses

@@ -15,8 +15,8 @@ packages=(
   python3-lunr            # the HTML book's search index, built by make book
   libjs-lunr              # ... and queried in the reader's browser (lunr.js)
   chromium-headless-shell # make test opens the HTML book in a real browser
-  python3                 # the grader's runner and chapter 6's Python side
-  openmpi-bin libopenmpi-dev   # chapter 8
+  python3                 # the grader's runner and chapter 7's Python side
+  openmpi-bin libopenmpi-dev   # chapter 9
   inotify-tools           # make watch
   zip                     # make gradescope
   patch                   # mutants kept as patches to the solutions (make test)

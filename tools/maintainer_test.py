@@ -291,7 +291,7 @@ def check_demos():
                    f"exit status {p.returncode}: {tail[0]}")
         except subprocess.TimeoutExpired:
             record(False, f"demo {d} runs", "did not finish within 120 s with QUICK=1")
-        if d == "06-showdown/showdown":  # its memory pass too: every cell sampled for PSS
+        if d == "07-showdown/showdown":  # its memory pass too: every cell sampled for PSS
             p = subprocess.run([os.path.join(ROOT, "build", "demo", d), "--pss"], cwd=ROOT,
                                env=env, capture_output=True, text=True, timeout=120,
                                start_new_session=True)

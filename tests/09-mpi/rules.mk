@@ -1,0 +1,53 @@
+# tests/09-mpi/rules.mk: building chapter 9's MPI exercises.
+#
+# The learner's code includes <mpi.h>, so the Criterion binary of each
+# exercise compiles with mpicc.  Its tests never call that code in
+# process: they run a second program under mpirun, NAME.mpi, built here
+# from the exercise's driver (tests/09-mpi/NAME.mpi.c), the code under
+# test and the grader's rank-side harness, with the same sanitizers as
+# every test.  The Criterion binary depends on its driver, the way it
+# depends on its ThreadSanitizer driver elsewhere.
+MPICC ?= mpicc
+$(B)/check/09-mpi/%: CC := $(MPICC)
+$(B)/sol/09-mpi/%: CC := $(MPICC)
+$(B)/mut/09-mpi/%: CC := $(MPICC)
+$(B)/testobj/09-mpi/%: CC := $(MPICC)
+$(B)/contract/09-mpi.keep: CC := $(MPICC)
+$(B)/lo/exercises/09-mpi/%: CC := $(MPICC)
+$(B)/lo/solutions/09-mpi/%: CC := $(MPICC)
+$(B)/lo/tests/09-mpi/%: CC := $(MPICC)
+$(B)/lo/$(B)/mutsrc/09-mpi/%: CC := $(MPICC)
+
+MPI_HARNESS := grader/mpi/harness.c grader/mpi/harness.h grader/mpi_trace.h
+
+# $1: the learner's vetted object, $2: the exercise (09-mpi/NAME)
+mpi_link = $(MPICC) $(TEST_CFLAGS) -Igrader/mpi -Iexercises/$(dir $2) \
+           tests/$2.mpi.c $1 grader/mpi/harness.c $(B)/san/lib.a $(LDLIBS) -o $@
+
+$(B)/check/09-mpi/%.mpi: tests/09-mpi/%.mpi.c $$(call lo,exercises/09-mpi/$$*.c,san) $(MPI_HARNESS) \
+                         $(HEADERS) $(B)/san/lib.a $(B)/sum/check/09-mpi/%.sum
+	@mkdir -p $(@D)
+	$(call mpi_link,$(call lo,exercises/09-mpi/$*.c,san),09-mpi/$*)
+$(B)/sol/09-mpi/%.mpi: tests/09-mpi/%.mpi.c $$(call lo,solutions/09-mpi/$$*.c,san) $(MPI_HARNESS) \
+                       $(HEADERS) $(B)/san/lib.a $(B)/sum/sol/09-mpi/%.sum
+	@mkdir -p $(@D)
+	$(call mpi_link,$(call lo,solutions/09-mpi/$*.c,san),09-mpi/$*)
+$(B)/mut/09-mpi/mutants/%.mpi: $$(call lo,$$(call mut_src,09-mpi/mutants/$$*),san) \
+                               tests/09-mpi/$$(firstword $$(subst --, ,$$*)).mpi.c \
+                               $(MPI_HARNESS) $(HEADERS) $(B)/san/lib.a
+	@mkdir -p $(@D)
+	$(call mpi_link,$(call lo,$(call mut_src,09-mpi/mutants/$*),san),09-mpi/$(firstword $(subst --, ,$*)))
+
+# Each test binary needs its driver next to it.
+MPI_EXERCISES := $(patsubst tests/09-mpi/%.mpi.c,%,$(wildcard tests/09-mpi/*.mpi.c))
+MPI_MUTANTS := $(basename $(notdir $(wildcard tests/09-mpi/mutants/*.c tests/09-mpi/mutants/*.patch)))
+$(foreach e,$(MPI_EXERCISES),$(eval $(B)/check/09-mpi/$e: $(B)/check/09-mpi/$e.mpi))
+$(foreach e,$(MPI_EXERCISES),$(eval $(B)/sol/09-mpi/$e: $(B)/sol/09-mpi/$e.mpi))
+$(foreach m,$(MPI_MUTANTS),$(eval $(B)/mut/09-mpi/mutants/$m: $(B)/mut/09-mpi/mutants/$m.mpi))
+
+# The grader's own test of grader/mpijob.c runs a small MPI program that
+# finishes, deadlocks, crashes or stops at a TODO on request.
+$(B)/grader/mpi-selftest: grader/mpi/selftest.c $(MPI_HARNESS) $(HEADERS) $(B)/san/lib.a
+	@mkdir -p $(@D)
+	$(MPICC) $(TEST_CFLAGS) -Igrader/mpi $< grader/mpi/harness.c $(B)/san/lib.a $(LDLIBS) -o $@
+$(B)/grader/mpijob: $(B)/grader/mpi-selftest
