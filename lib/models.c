@@ -81,9 +81,11 @@ static long farm_threads(int workers, struct farm *f)
 
 // [snippet farm_worker]
 /* A process worker: task numbers arrive as 8-byte records on a pipe that
- * every worker reads.  A read of 8 bytes takes a whole record or nothing,
- * so no two workers get the same task.  At end of file (the parent has
- * written them all and closed its end) the worker sends its sum. */
+ * every worker reads.  On Linux a read of 8 bytes takes a whole record or
+ * nothing (pipe_read() holds the pipe's lock for the whole read; POSIX
+ * promises atomic writes of up to PIPE_BUF, not reads), so no two workers
+ * get the same task.  At end of file (the parent has written them all and
+ * closed its end) the worker sends its sum. */
 static _Noreturn void farm_worker(const struct farm *f, int tasks, int results)
 {
     long mine = 0, i;
