@@ -56,7 +56,8 @@ static long static_split(uint64_t hi, int n)
 /* A worker of the dynamic split: it takes the start of a chunk from the
  * shared task pipe, counts it, and comes back for more until the pipe is
  * empty and closed.  Every record is 8 bytes, written and read whole, so
- * no two workers ever get the same chunk. */
+ * on Linux no two workers ever get the same chunk (POSIX promises this
+ * for the writes only; the chapter says why Linux reads are whole). */
 static _Noreturn void chunk_worker(int tasks, int results, uint64_t hi)
 {
     long mine = 0;
