@@ -426,6 +426,12 @@ def run_phase(binary, pattern, jobs, env):
 KILLED = "the code under test killed the test process"
 
 
+def died(status, message):
+    """A test process that died rather than failed an assertion (which
+    may also end it during a call, leaving the call's marker behind)."""
+    return status == "ERRORED" or not message or message.startswith(MISSING)
+
+
 def killed_tests(state):
     """The tests whose call markers outlived their test process."""
     names = set()
@@ -545,7 +551,7 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
             broken = "the test program crashed or hung before it could report"
         elif LEFTOVER in out:
             broken = LEFTOVER
-        tests += [(s, t, st, m) if st == "PASSED" or f"{s}/{t}" not in killed else (s, t, "FAILED", KILLED)
+        tests += [(s, t, "FAILED", KILLED) if f"{s}/{t}" in killed and died(st, m) else (s, t, st, m)
                   for s, t, st, m in one_result_each(wanted, got or [], log)]
     write_junit(report + ".xml", tests)
     return {"tests": tests, "log": log, "error": broken}
