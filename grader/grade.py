@@ -364,28 +364,37 @@ def children_of(ppid):
 REPORT_FD, CONTROL_FD = 100, 101  # the same numbers in every phase
 
 
+def open_channels(pw):
+    """The report pipe (its write end at REPORT_FD, for the runner), the
+    control pipe (its read end at CONTROL_FD) and the state folder, owned
+    by `pw` when the tests run as that user.  Returns (control_w,
+    report_r, state); the caller closes REPORT_FD and CONTROL_FD once the
+    runner has them."""
+    control_r, control_w = os.pipe()
+    report_r, report_w = os.pipe()
+    # The sandbox leaves call.<test pid>.<child pid> ("suite/test") in the
+    # state folder while a call runs: one still there afterwards names a
+    # test whose process the code under test killed.
+    state = tempfile.mkdtemp(prefix="grader-state-")
+    if pw:  # Criterion reopens /dev/fd/N, which checks the pipe's owner
+        os.fchown(report_w, pw.pw_uid, pw.pw_gid)
+        os.chown(state, pw.pw_uid, pw.pw_gid)
+    os.dup2(control_r, CONTROL_FD)
+    os.dup2(report_w, REPORT_FD)
+    for fd in (control_r, report_w):
+        os.close(fd)
+    return control_w, report_r, state
+
+
 def run_phase(binary, pattern, jobs, env):
     """One Criterion run in its own process group, killed as a whole if it
     overruns (learner code may have left anything behind).  The command
     line and environment are the same for every phase: the pattern and job
     count go down a pipe, and the JSON report comes back on another that
     only the runner holds (grader/channel.c)."""
-    control_r, control_w = os.pipe()
-    report_r, report_w = os.pipe()
     pw = target_user()
     cgroup = delegated_cgroup(pw) if pw else None
-    if pw:  # Criterion reopens /dev/fd/N, which checks the pipe's owner
-        os.fchown(report_w, pw.pw_uid, pw.pw_gid)
-    os.dup2(control_r, CONTROL_FD)
-    os.dup2(report_w, REPORT_FD)
-    for fd in (control_r, report_w):
-        os.close(fd)
-    # The sandbox leaves call.<test pid>.<child pid> ("suite/test") here
-    # while a call runs: one still there afterwards names a test whose
-    # process the code under test killed.
-    state = tempfile.mkdtemp(prefix="grader-state-")
-    if pw:
-        os.chown(state, pw.pw_uid, pw.pw_gid)
+    control_w, report_r, state = open_channels(pw)
     env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD),
                GRADER_STATE_DIR=state)
     if pw:  # root's PATH and HOME may hold folders that user cannot enter
@@ -398,7 +407,8 @@ def run_phase(binary, pattern, jobs, env):
     finally:
         os.close(REPORT_FD)
         os.close(CONTROL_FD)
-    os.write(control_w, f"{pattern}\n{jobs}\n".encode())
+    with contextlib.suppress(BrokenPipeError):  # a runner that died at once
+        os.write(control_w, f"{pattern}\n{jobs}\n".encode())
     os.close(control_w)
     report = []
     reader = threading.Thread(target=lambda: report.append(read_all(report_r)))
@@ -410,17 +420,14 @@ def run_phase(binary, pattern, jobs, env):
         out, _ = p.communicate()
         out += "\n[the test program ran past its time limit and was stopped]"
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     if cgroup:
         release_cgroup(cgroup)
     out += reap_leftovers()
     reader.join()
     os.close(report_r)
-    killed = killed_tests(state)
-    return read_report(report[0] if report else ""), out, killed
+    return read_report(report[0] if report else ""), out, killed_tests(state)
 
 
 KILLED = "the code under test killed the test process"
