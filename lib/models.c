@@ -633,6 +633,8 @@ struct cell_job {
     uint64_t lo, hi;
     int workers, port, conns, per_conn;
     double delay_ms;
+    model_io_fn *run;     /* a model from outside lib/, or NULL */
+    const char *name;     /* its name, for a failed cell */
 };
 
 static double anon_mb_now(void)
@@ -669,8 +671,9 @@ static void measure_in_child(const struct cell_job *job, struct cell *out)
     if (n && !(lat = malloc(n * sizeof *lat)))
         return;
     struct cost c0 = cost_start();
-    long r = job->io ? model_io(job->m, job->port, job->conns, job->per_conn, lat, &kids)
-                     : model_cpu(job->m, job->lo, job->hi, job->workers, &kids);
+    long r = job->run ? job->run(job->port, job->conns, job->per_conn, lat)
+             : job->io ? model_io(job->m, job->port, job->conns, job->per_conn, lat, &kids)
+                       : model_cpu(job->m, job->lo, job->hi, job->workers, &kids);
     struct cost c = cost_since(c0);
     struct rusage self;
     getrusage(RUSAGE_SELF, &self);
@@ -678,7 +681,8 @@ static void measure_in_child(const struct cell_job *job, struct cell *out)
                           .peak_mb = rusage_mb(&self) + kids, .anon_mb = anon_mb_now(),
                           .ok = r };
     if (r < 0)
-        snprintf(out->why, sizeof out->why, "failed: %s could not run", model_name[job->m]);
+        snprintf(out->why, sizeof out->why, "failed: %s could not run",
+                 job->name ? job->name : model_name[job->m]);
     if (job->io && r >= 0) {
         out->failed = (long)n - r;
         out->per_s = c.wall > 0 ? r / c.wall : 0;
@@ -742,6 +746,14 @@ struct cell model_io_cell(enum model m, double delay_ms, int conns, int per_conn
 {
     struct cell_job job = { .m = m, .io = 1, .delay_ms = delay_ms, .conns = conns,
                             .per_conn = per_conn };
+    return run_cell(&job);
+}
+
+struct cell model_io_cell_with(const char *name, model_io_fn *run, double delay_ms,
+                               int conns, int per_conn)
+{
+    struct cell_job job = { .io = 1, .delay_ms = delay_ms, .conns = conns,
+                            .per_conn = per_conn, .run = run, .name = name };
     return run_cell(&job);
 }
 

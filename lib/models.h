@@ -91,6 +91,15 @@ struct cell model_cpu_cell(enum model m, uint64_t lo, uint64_t hi, int workers);
 struct cell model_io_cell(enum model m, double delay_ms, int conns, int per_conn);
 // [end cell]
 
+/* A model that lives outside lib/, because it needs a library that not
+ * every program links (the io_uring model of chapter 7 needs liburing):
+ * it runs the I/O workload as model_io() does and returns the same.
+ * model_io_cell_with() measures it exactly as model_io_cell() measures
+ * the five above; `name` is what a failed cell's sentence calls it. */
+typedef long model_io_fn(int port, int conns, int per_conn, double *lat_ms);
+struct cell model_io_cell_with(const char *name, model_io_fn *run, double delay_ms,
+                               int conns, int per_conn);
+
 /* Can model m hold `conns` connections on this machine right now?  It
  * checks the open-file limit (raise it first with raise_fd_limit()), the
  * processes and threads the kernel still allows, and the available memory

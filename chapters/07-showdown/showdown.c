@@ -30,6 +30,8 @@
 #include "primes.h"
 #include "slow_server.h"
 #include "timing.h"
+#include "uring_model.h"
+#include "uring_probe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +51,12 @@
 
 enum { CPU, FAST, SLOW, WORKLOADS };
 enum { PY_SEQ, PY_MP, PY_THREADS, PY_ASYNCIO, PY_MODELS };
+/* The C models: lib/models.h's five, and io_uring (uring_model.h) for the
+ * two I/O workloads only, where the kernel allows it. */
+enum { C_URING = MODEL_COUNT, C_MODELS };
+static const char *const c_name[C_MODELS] = { "sequential", "processes", "threads",
+                                              "ch4_loop", "libuv", "io_uring" };
+static int uring_ok; /* 0: io_uring's rows are left out, and the reason printed */
 
 /* A workload: what the rows are called, and its size in C and in Python. */
 struct workload {
@@ -64,7 +72,7 @@ static const char *const py_name[PY_MODELS] = { "sequential", "multiprocessing",
 static const char *const py_script[PY_MODELS] = { "py_sequential.py", "py_multiprocessing.py",
                                                   "py_threading.py", "py_asyncio.py" };
 /* The models the rule names, for each workload, in C and in Python. */
-static const int c_rule[WORKLOADS][MODEL_COUNT] = {
+static const int c_rule[WORKLOADS][C_MODELS] = {
     [CPU] = { [MODEL_PROCESSES] = 1 },
     [FAST] = { [MODEL_THREADS] = 1 },
     [SLOW] = { [MODEL_EVLOOP] = 1, [MODEL_LIBUV] = 1 },
@@ -171,7 +179,7 @@ static int too_long(const struct workload *w, char *why, size_t n)
 
 /* ---- the matrix ------------------------------------------------------------- */
 
-static struct cell c_cell[WORKLOADS][MODEL_COUNT][MAX_ROUNDS];
+static struct cell c_cell[WORKLOADS][C_MODELS][MAX_ROUNDS];
 static struct cell py_runs[WORKLOADS][PY_MODELS][MAX_ROUNDS], py_cell[WORKLOADS][PY_MODELS];
 static struct cell ft_runs[MAX_FT][MAX_ROUNDS], ft_cell[MAX_FT];
 static double c_anon = 1, py_anon = 10; /* one process's memory, once measured */
@@ -183,10 +191,24 @@ static struct cell skipped(const char *why)
     return c;
 }
 
-static struct cell run_c(int w, enum model m)
+/* Does this C cell have a row?  io_uring has none for the CPU workload,
+ * and none at all where the kernel does not allow it. */
+static int shown(int w, int m)
+{
+    return m != C_URING || (w != CPU && uring_ok);
+}
+
+static struct cell run_c(int w, int m)
 {
     const struct workload *x = &wl[w];
     char why[200];
+    if (!shown(w, m))
+        return skipped("skipped: no io_uring row for this workload");
+    if (m == C_URING) /* one thread, up to `conns` operations in the ring */
+        return model_io_fits(MODEL_EVLOOP, x->conns, c_anon, why, sizeof why)
+                   ? model_io_cell_with("io_uring", uring_model_io, x->delay_ms, x->conns,
+                                        x->per_conn)
+                   : skipped(why);
     if (w == CPU)
         return model_cpu_cell(m, 0, x->n, workers);
     if (m == MODEL_SEQUENTIAL && too_long(x, why, sizeof why))
@@ -253,14 +275,14 @@ static void run_matrix(void)
 {
     for (int k = 0; k < rounds; k++)
         for (int w = 0; w < WORKLOADS; w++)
-            for (int i = 0; i < MODEL_COUNT; i++) {
-                enum model m = (enum model)((i + k) % MODEL_COUNT); /* take turns */
+            for (int i = 0; i < C_MODELS; i++) {
+                int m = (i + k) % C_MODELS; /* take turns */
                 c_cell[w][m][k] = run_c(w, m);
                 if (m == MODEL_SEQUENTIAL && w == CPU)
                     note_anon(c_cell[w][m][k], &c_anon);
                 if (isatty(2))
                     fprintf(stderr, "\r  C: round %d of %d, %-8s %-10s", k + 1, rounds,
-                        wl[w].name, model_name[m]);
+                        wl[w].name, c_name[m]);
             }
     if (isatty(2))
         fprintf(stderr, "\r%60s\r", "");
@@ -402,16 +424,16 @@ static struct cell sampled(struct cell (*run)(const char *, int, int), const cha
 static struct cell run_c_any(const char *interp, int w, int m)
 {
     (void)interp;
-    return run_c(w, (enum model)m);
+    return run_c(w, m);
 }
 
-static struct cell pss_c[WORKLOADS][MODEL_COUNT], pss_py[WORKLOADS][PY_MODELS];
-static double pss_c_mb[WORKLOADS][MODEL_COUNT], pss_py_mb[WORKLOADS][PY_MODELS];
+static struct cell pss_c[WORKLOADS][C_MODELS], pss_py[WORKLOADS][PY_MODELS];
+static double pss_c_mb[WORKLOADS][C_MODELS], pss_py_mb[WORKLOADS][PY_MODELS];
 
 static void run_pss(void)
 {
     for (int w = 0; w < WORKLOADS; w++)
-        for (int m = 0; m < MODEL_COUNT; m++) {
+        for (int m = 0; m < C_MODELS; m++) {
             pss_c[w][m] = sampled(run_c_any, NULL, w, m, &pss_c_mb[w][m]);
             if (m == MODEL_SEQUENTIAL && w == CPU)
                 note_anon(pss_c[w][m], &c_anon);
@@ -442,6 +464,8 @@ static void pss_rows(FILE *f, const char *lang, const char *const *names, int n,
         rss[m] = c[m].peak_mb;
     for (int m = 0; m < n; m++) {
         char key[96];
+        if (!strcmp(lang, "C") && !shown(w, m))
+            continue;
         snprintf(key, sizeof key, "%s_%s_%s", lang, wl[w].name, names[m]);
         if (!c[m].ran) {
             fprintf(f, "%-34s %9s %9s %5s %5s\n", key, "-", "-", "-", "-");
@@ -464,7 +488,7 @@ static void write_pss(FILE *f)
     describe_workloads(f, 0);
     fprintf(f, "# columns: cell summed_RSS_(MB) PSS_(MB) lean_by_RSS lean_by_PSS\n");
     for (int w = 0; w < WORKLOADS; w++)
-        pss_rows(f, "C", model_name, MODEL_COUNT, pss_c[w], pss_c_mb[w], w);
+        pss_rows(f, "C", c_name, C_MODELS, pss_c[w], pss_c_mb[w], w);
     for (int w = 0; w < WORKLOADS && python[0]; w++)
         pss_rows(f, "Python", py_name, PY_MODELS, pss_py[w], pss_py_mb[w], w);
 }
@@ -554,18 +578,18 @@ static struct verdict judge(const struct cell *c, const char *const *names, int 
 }
 
 static struct verdict c_verdict[WORKLOADS], py_verdict[WORKLOADS];
-static struct cell c_best[WORKLOADS][MODEL_COUNT];
+static struct cell c_best[WORKLOADS][C_MODELS];
 
 static void decide(void)
 {
     for (int i = 0; i < MAX_FT; i++)
         ft_cell[i] = pick(ft_runs[i]);
     for (int w = 0; w < WORKLOADS; w++) {
-        for (int m = 0; m < MODEL_COUNT; m++)
+        for (int m = 0; m < C_MODELS; m++)
             c_best[w][m] = pick(c_cell[w][m]);
         for (int m = 0; m < PY_MODELS; m++)
             py_cell[w][m] = pick(py_runs[w][m]);
-        c_verdict[w] = judge(c_best[w], model_name, MODEL_COUNT, c_rule[w]);
+        c_verdict[w] = judge(c_best[w], c_name, C_MODELS, c_rule[w]);
         py_verdict[w] = judge(py_cell[w], py_name, PY_MODELS, py_rule[w]);
     }
 }
@@ -636,8 +660,9 @@ static void write_skipped(FILE *f)
     fprintf(f, "# the cells that did not run, and why\n");
     fprintf(f, "# columns: cell why\n");
     for (int w = 0; w < WORKLOADS; w++)
-        for (int m = 0; m < MODEL_COUNT; m++)
-            skip_row(f, "C", w, model_name[m], &c_best[w][m], &rows);
+        for (int m = 0; m < C_MODELS; m++)
+            if (shown(w, m))
+                skip_row(f, "C", w, c_name[m], &c_best[w][m], &rows);
     for (int w = 0; w < WORKLOADS; w++)
         for (int m = 0; m < PY_MODELS; m++)
             skip_row(f, "Python", w, py_name[m], &py_cell[w][m], &rows);
@@ -664,8 +689,9 @@ static void write_matrix(FILE *f)
     describe_workloads(f, 0);
     fputs(columns, f);
     for (int w = 0; w < WORKLOADS; w++)
-        for (int m = 0; m < MODEL_COUNT; m++)
-            row(f, wl[w].name, model_name[m], &c_best[w][m], &c_best[w][MODEL_SEQUENTIAL],
+        for (int m = 0; m < C_MODELS; m++)
+            if (shown(w, m))
+                row(f, wl[w].name, c_name[m], &c_best[w][m], &c_best[w][MODEL_SEQUENTIAL],
                 w != CPU);
 }
 
@@ -830,11 +856,11 @@ static void self_check(const char *dir)
     long c_primes = c_best[CPU][MODEL_SEQUENTIAL].ran ? c_best[CPU][MODEL_SEQUENTIAL].ok : -1;
     long py_primes = py_cell[CPU][PY_SEQ].ran ? py_cell[CPU][PY_SEQ].ok : -1;
     for (int w = 0; w < WORKLOADS; w++) {
-        for (int m = 0; m < MODEL_COUNT; m++)
-            check_cell("C", w, model_name[m], &c_best[w][m], c_primes);
+        for (int m = 0; m < C_MODELS; m++)
+            check_cell("C", w, c_name[m], &c_best[w][m], c_primes);
         for (int m = 0; m < PY_MODELS; m++)
             check_cell("Python", w, py_name[m], &py_cell[w][m], py_primes);
-        check_verdict("C", w, &c_verdict[w], c_best[w], model_name, MODEL_COUNT);
+        check_verdict("C", w, &c_verdict[w], c_best[w], c_name, C_MODELS);
         check_verdict("Python", w, &py_verdict[w], py_cell[w], py_name, PY_MODELS);
     }
     for (int i = 0; i < MAX_FT; i++)
@@ -984,7 +1010,7 @@ static int pss_pass(const char *dir, double t0)
     show(write_pss);
     int missed = 0; /* a cell that ran must have been sampled at least once */
     for (int w = 0; w < WORKLOADS; w++) {
-        for (int m = 0; m < MODEL_COUNT; m++)
+        for (int m = 0; m < C_MODELS; m++)
             missed += pss_c[w][m].ran && !(pss_c_mb[w][m] > 0);
         for (int m = 0; m < PY_MODELS && python[0]; m++)
             missed += pss_py[w][m].ran && !(pss_py_mb[w][m] > 0);
@@ -1026,6 +1052,11 @@ int main(int argc, char **argv)
     printf("The showdown: %d workers, open-file limit %ld, %.0f MB of memory available.\n",
            workers, files, available_mb());
     explain_pythons();
+    char why[512];
+    if (!(uring_ok = uring_usable(why, sizeof why)))
+        printf("showdown: %s\n", why);
+    else
+        printf("io_uring: one more C model for the two I/O workloads (uring_model.h).\n");
     double t0 = now_s();
     if (has_flag(argc, argv, "--pss"))
         return pss_pass(dir, t0);
