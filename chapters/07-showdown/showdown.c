@@ -16,6 +16,10 @@
  *                            verdict.dat into DIR (`make showdown`)
  *   showdown --pss [--out DIR]  every cell once more, for its memory
  *                            counted fairly (PSS): pss.dat
+ *   showdown --uring [--out DIR]  only the C cells of the two I/O workloads,
+ *                            io_uring among them: uring.dat and
+ *                            uring_verdict.dat (the verdict without it and
+ *                            with it)
  *
  * Every cell runs in a child process of its own, so that its CPU time and
  * memory are its own.  C cells run three times, taking turns, and the run
@@ -688,11 +692,98 @@ static void write_matrix(FILE *f)
     header(f, "the showdown in C");
     describe_workloads(f, 0);
     fputs(columns, f);
-    for (int w = 0; w < WORKLOADS; w++)
-        for (int m = 0; m < C_MODELS; m++)
-            if (shown(w, m))
-                row(f, wl[w].name, c_name[m], &c_best[w][m], &c_best[w][MODEL_SEQUENTIAL],
+    for (int i = 0; i < WORKLOADS * C_MODELS; i++) { /* io_uring's rows last: the
+                                                      * rows before keep their numbers */
+        int w = i < WORKLOADS * MODEL_COUNT ? i / MODEL_COUNT : i - WORKLOADS * MODEL_COUNT;
+        int m = i < WORKLOADS * MODEL_COUNT ? i % MODEL_COUNT : C_URING;
+        if (shown(w, m))
+            row(f, wl[w].name, c_name[m], &c_best[w][m], &c_best[w][MODEL_SEQUENTIAL],
                 w != CPU);
+    }
+}
+
+/* ---- showdown --uring: the I/O cells alone, io_uring among them --------------- */
+
+static void check_cell(const char *lang, int w, const char *model, const struct cell *c,
+                       long cpu_answer);
+static void check_file(const char *path);
+static void show(void (*write)(FILE *));
+
+static struct verdict five[WORKLOADS]; /* the verdict without io_uring */
+
+static void write_uring(FILE *f)
+{
+    header(f, "the I/O workloads in C, io_uring beside the five models of matrix.dat");
+    print_conditions(f, "build/demo/07-showdown/showdown --uring --out plots/07-showdown");
+    describe_workloads(f, 0);
+    fputs(columns, f);
+    for (int w = FAST; w <= SLOW; w++)
+        for (int m = 0; m < C_MODELS; m++)
+            row(f, wl[w].name, c_name[m], &c_best[w][m], &c_best[w][MODEL_SEQUENTIAL], 1);
+}
+
+static void write_uring_verdict(FILE *f)
+{
+    header(f, "the verdict on the I/O workloads without io_uring and with it (showdown --uring)");
+    fprintf(f, "# judged as in verdict.dat; changed: whether adding io_uring changed the "
+            "winner\n");
+    fprintf(f, "# columns: case rule winner_without winner_with changed held_with why_with\n");
+    for (int w = FAST; w <= SLOW; w++) {
+        char key[64], why[220];
+        snprintf(key, sizeof key, "C_%s", wl[w].name);
+        snprintf(why, sizeof why, "%s", c_verdict[w].why);
+        underscores(why);
+        fprintf(f, "%-12s %-10s %-10s %-10s %-7s %-8s %s\n", key, c_verdict[w].rule,
+                five[w].winner, c_verdict[w].winner,
+                strcmp(five[w].winner, c_verdict[w].winner) ? "yes" : "no", c_verdict[w].held,
+                why);
+    }
+}
+
+/* Only the C cells of the I/O workloads, in the usual rounds, taking turns. */
+static int uring_pass(const char *dir, double t0)
+{
+    if (!uring_ok)
+        return 0; /* the sentence is printed; the committed data stays */
+    free_start = cores_free(usable_cores());
+    for (int k = 0; k < rounds; k++)
+        for (int w = FAST; w <= SLOW; w++)
+            for (int i = 0; i < C_MODELS; i++) {
+                int m = (i + k) % C_MODELS;
+                c_cell[w][m][k] = run_c(w, m);
+            }
+    free_end = cores_free(usable_cores());
+    for (int w = FAST; w <= SLOW; w++) {
+        for (int m = 0; m < C_MODELS; m++)
+            c_best[w][m] = pick(c_cell[w][m]);
+        five[w] = judge(c_best[w], c_name, MODEL_COUNT, c_rule[w]);
+        c_verdict[w] = judge(c_best[w], c_name, C_MODELS, c_rule[w]);
+        for (int m = 0; m < C_MODELS; m++)
+            check_cell("C", w, c_name[m], &c_best[w][m], -1);
+    }
+    show(write_uring);
+    show(write_uring_verdict);
+    const char *names[] = { "uring.dat", "uring_verdict.dat" };
+    void (*writers[])(FILE *) = { write_uring, write_uring_verdict };
+    if (dir) {
+        mkdir("build", 0777);
+        mkdir(dir, 0777);
+    }
+    for (int i = 0; i < 2 && dir; i++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            printf("showdown: cannot write %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        writers[i](f);
+        fclose(f);
+        check_file(path);
+    }
+    printf("The I/O cells took %.0f s.  Self-check: %d problem%s.\n", now_s() - t0, problems,
+           problems == 1 ? "" : "s");
+    return problems != 0;
 }
 
 static void write_python(FILE *f)
@@ -1060,6 +1151,8 @@ int main(int argc, char **argv)
     double t0 = now_s();
     if (has_flag(argc, argv, "--pss"))
         return pss_pass(dir, t0);
+    if (has_flag(argc, argv, "--uring"))
+        return uring_pass(dir, t0);
     free_start = cores_free(usable_cores());
     run_matrix();
     run_python();
