@@ -121,11 +121,13 @@ bench: $(DEMOS) $(TOOLS)
 
 # Chapter 7: the notes' rule measured here (matrix, verdict, Python, maps).
 # It writes plots/07-showdown/*.dat (pss.dat: memory counted fairly, in a
-# pass of its own); with QUICK=1, build/07-showdown/.
+# pass of its own; uring*.dat: the I/O cells with io_uring, in another);
+# with QUICK=1, build/07-showdown/.
 .PHONY: showdown
 showdown: $(B)/demo/07-showdown/showdown $(B)/demo/07-showdown/maps
 	@$(B)/demo/07-showdown/showdown --out plots/07-showdown
 	@$(B)/demo/07-showdown/showdown --pss --out plots/07-showdown
+	@$(B)/demo/07-showdown/showdown --uring --out plots/07-showdown
 	@$(B)/demo/07-showdown/maps --out plots/07-showdown
 
 clean:
