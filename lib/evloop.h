@@ -92,7 +92,7 @@ unsigned el_events(const struct el_loop *loop, int fd);
  * and from inside fd's own callback. */
 void el_unwatch(struct el_loop *loop, int fd);
 
-/* ---- timers: a binary min-heap ordered by due time --------------------- */
+/* ---- timers ---------------------------------------------------------- */
 
 struct el_timer;
 typedef void el_timer_fn(struct el_loop *loop, struct el_timer *t,
@@ -101,14 +101,14 @@ typedef void el_timer_fn(struct el_loop *loop, struct el_timer *t,
 /* The caller owns the struct (embed it in per-connection state; no
  * allocation per timer) and must keep it alive while it is active.  A
  * zeroed struct is a valid inactive timer.  Read the fields, never write
- * them: the loop's heap points at the struct. */
+ * them: the loop's list of timers points at the struct. */
 struct el_timer {
     double due;         /* when it fires next, on el_now()'s clock */
     double repeat;      /* period in ms; 0 for a one-shot timer */
     el_timer_fn *fn;
     void *data;
     uint64_t seq;       /* start order: equal due times fire first-in, first-out */
-    size_t slot;        /* position in the heap, from 1; 0 when inactive */
+    size_t slot;        /* place in the loop's list, from 1; 0: inactive */
 };
 
 /* Call fn(loop, t, data) after `after_ms` ms (<= 0: on the next turn of
@@ -117,7 +117,9 @@ struct el_timer {
  * missed rather than firing them in a burst.  Timers due at the same time
  * fire in the order they were started.  Returns 0, or -1 (out of memory).
  * A timer started from a timer callback never runs in the same turn, so a
- * 0 ms timer is a way to yield to the other callbacks. */
+ * 0 ms timer is a way to yield to the other callbacks.  Each turn of the
+ * loop scans every active timer, O(n): fine for the few timers a program
+ * keeps, slow for tens of thousands (those need a heap: exercise 4.1). */
 int el_timer_start(struct el_loop *loop, struct el_timer *t, double after_ms,
                    double repeat_ms, el_timer_fn *fn, void *data);
 
