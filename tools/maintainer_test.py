@@ -163,7 +163,7 @@ def mutants():
 
 
 def exercise_of(mutant):
-    """02-processes/mutants/pool--one-at-a-time -> 02-processes/pool"""
+    """02-processes/mutants/procpool--one-at-a-time -> 02-processes/procpool"""
     chapter, _, name = mutant.split("/")
     return f"{chapter}/{name.split('--')[0]}"
 
@@ -762,7 +762,7 @@ def check_teaching_tools(points):
            "table, first failures, histogram", tail(p))
     # regrade: a stub's timed test fails as not started, every time; the
     # solution's is never failed for being slow when the judge skips.
-    ex = "02-processes/pool"
+    ex = "02-processes/procpool"
     p = sh([sys.executable, "tools/regrade.py", ex, "--tree", "exercises", "-n", "2"], ROOT)
     record(p.returncode == 0 and "0 passed, 2 failed" in p.stdout and "not started" in p.stdout,
            f"make regrade EX={ex} on the stub: its timed test, twice, failed as not started", tail(p))

@@ -1,29 +1,29 @@
-/* Exercise 2.4: see pool.h for the contract, chapter 2 for the idea.
- * Check your work with: make check EX=02-processes/pool */
-#include "pool.h"
+/* Exercise 2.4: see procpool.h for the contract, chapter 2 for the idea.
+ * Check your work with: make check EX=02-processes/procpool */
+#include "procpool.h"
 
 #include "io.h"
 #include "todo.h"
 
-struct pool {
+struct procpool {
     int todo; /* replace with what your pool needs */
 };
 
-struct pool *pool_create(int nworkers, pool_task fn)
+struct procpool *procpool_create(int nworkers, procpool_task fn)
 {
     (void)nworkers;
     (void)fn;
     TODO("start the pool's worker processes");
 }
 
-int pool_submit(struct pool *p, long arg)
+int procpool_submit(struct procpool *p, long arg)
 {
     (void)p;
     (void)arg;
     TODO("queue the task and return its id, without waiting for it");
 }
 
-int pool_wait(struct pool *p, int id, long *result)
+int procpool_wait(struct procpool *p, int id, long *result)
 {
     (void)p;
     (void)id;
@@ -31,7 +31,7 @@ int pool_wait(struct pool *p, int id, long *result)
     TODO("wait for task id: its result, or its worker's death");
 }
 
-void pool_shutdown(struct pool *p)
+void procpool_shutdown(struct procpool *p)
 {
     (void)p;
     TODO("end every worker and release everything the pool holds");

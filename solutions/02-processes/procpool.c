@@ -6,7 +6,7 @@
  * always knows which task each worker is running.  When a result pipe
  * reaches end of file instead, that worker died: its task failed, and a
  * new worker takes its place. */
-#include "pool.h"
+#include "procpool.h"
 
 #include "io.h"
 
@@ -32,8 +32,8 @@ struct worker {
     int task;     /* the task it is running, or -1 when idle */
 };
 
-struct pool {
-    pool_task fn;
+struct procpool {
+    procpool_task fn;
     int nworkers;
     struct worker w[MAX_WORKERS];
     struct task *tasks;
@@ -43,7 +43,7 @@ struct pool {
 
 /* ---- the worker process ------------------------------------------------ */
 
-static _Noreturn void worker_main(int in, int out, pool_task fn)
+static _Noreturn void worker_main(int in, int out, procpool_task fn)
 {
     long arg;
     while (read_full(in, &arg, sizeof arg) == sizeof arg) {
@@ -57,7 +57,7 @@ static _Noreturn void worker_main(int in, int out, pool_task fn)
 /* Fork the worker for slot k.  The child closes every other worker's pipe
  * ends: a copy of worker j's task pipe held open here would stop worker j
  * from ever seeing end of file. */
-static int start_worker(struct pool *p, int k)
+static int start_worker(struct procpool *p, int k)
 {
     int down[2], up[2];
     if (pipe(down) != 0)
@@ -101,7 +101,7 @@ static void retire(struct worker *w)
 /* ---- the parent's bookkeeping ------------------------------------------- */
 
 /* Hand queued tasks, in order, to idle workers. */
-static void dispatch(struct pool *p)
+static void dispatch(struct procpool *p)
 {
     for (int k = 0; k < p->nworkers && p->next < p->ntasks; k++) {
         struct worker *w = &p->w[k];
@@ -118,7 +118,7 @@ static void dispatch(struct pool *p)
 }
 
 /* A busy worker's pipe is readable: a result, or its death. */
-static void on_readable(struct pool *p, int k)
+static void on_readable(struct procpool *p, int k)
 {
     struct worker *w = &p->w[k];
     struct task *t = &p->tasks[w->task];
@@ -137,7 +137,7 @@ static void on_readable(struct pool *p, int k)
 
 /* Wait up to timeout_ms (-1: forever) for busy workers; handle what comes.
  * Returns the number of busy workers there were. */
-static int collect(struct pool *p, int timeout_ms)
+static int collect(struct procpool *p, int timeout_ms)
 {
     struct pollfd fds[MAX_WORKERS];
     int slot[MAX_WORKERS], n = 0;
@@ -158,24 +158,24 @@ static int collect(struct pool *p, int timeout_ms)
 
 /* ---- the API --------------------------------------------------------------- */
 
-struct pool *pool_create(int nworkers, pool_task fn)
+struct procpool *procpool_create(int nworkers, procpool_task fn)
 {
     if (nworkers < 1 || nworkers > MAX_WORKERS || !fn)
         return NULL;
-    struct pool *p = calloc(1, sizeof *p);
+    struct procpool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->fn = fn;
     p->nworkers = nworkers;
     for (int k = 0; k < nworkers; k++)
         if (start_worker(p, k) != 0) {
-            pool_shutdown(p);
+            procpool_shutdown(p);
             return NULL;
         }
     return p;
 }
 
-int pool_submit(struct pool *p, long arg)
+int procpool_submit(struct procpool *p, long arg)
 {
     if (p->ntasks == p->cap) {
         int cap = p->cap ? 2 * p->cap : 64;
@@ -192,7 +192,7 @@ int pool_submit(struct pool *p, long arg)
     return id;
 }
 
-int pool_wait(struct pool *p, int id, long *result)
+int procpool_wait(struct procpool *p, int id, long *result)
 {
     if (!p || id < 0 || id >= p->ntasks)
         return -1;
@@ -215,7 +215,7 @@ int pool_wait(struct pool *p, int id, long *result)
  * forked later by this program (another pool's workers, say) holds a copy
  * of that pipe's write end, and the worker would wait for it forever.  A
  * signal reaches the worker whoever holds what. */
-void pool_shutdown(struct pool *p)
+void procpool_shutdown(struct procpool *p)
 {
     if (!p)
         return;

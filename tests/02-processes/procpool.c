@@ -5,7 +5,7 @@
  * task is refused and reported; afterwards the sandbox looks for zombies,
  * workers still running, descriptors left open and memory never freed. */
 #include "grader.h"
-#include "pool.h"
+#include "procpool.h"
 #include "timing.h"
 
 #include <signal.h>
@@ -74,7 +74,7 @@ enum { MAX_TASKS = 64 };
 
 struct script {
     int workers;
-    pool_task fn;
+    procpool_task fn;
     int ntasks;
     long args[MAX_TASKS];
     int reverse; /* wait for the tasks in reverse order */
@@ -92,19 +92,19 @@ static void session(void *arg, void *out)
     const struct script *s = arg;
     struct outcome *o = out;
     o->self = getpid();
-    struct pool *p = pool_create(s->workers, s->fn);
+    struct procpool *p = procpool_create(s->workers, s->fn);
     o->created = p != NULL;
     if (!p)
         return;
     o->ids_ok = 1;
     for (int i = 0; i < s->ntasks; i++)
-        o->ids_ok &= pool_submit(p, s->args[i]) == i;
+        o->ids_ok &= procpool_submit(p, s->args[i]) == i;
     for (int j = 0; j < s->ntasks; j++) {
         int i = s->reverse ? s->ntasks - 1 - j : j;
         o->result[i] = -12345;
-        o->ret[i] = pool_wait(p, i, &o->result[i]);
+        o->ret[i] = procpool_wait(p, i, &o->result[i]);
     }
-    pool_shutdown(p);
+    procpool_shutdown(p);
 }
 
 static int crashes(const struct script *s)
@@ -123,9 +123,9 @@ static struct outcome play(const struct script *s, const char *what)
                              .max_forks = s->workers + crashes(s) };
     struct gr_run r = gr_run_fn(session, (void *)s, &o, sizeof o, &lim);
     gr_assert_clean(r, what);
-    cr_assert(o.created, "%s: pool_create(%d, ...) returned NULL", what,
+    cr_assert(o.created, "%s: procpool_create(%d, ...) returned NULL", what,
               s->workers);
-    cr_assert(o.ids_ok, "%s: pool_submit() should return the ids 0, 1, 2, "
+    cr_assert(o.ids_ok, "%s: procpool_submit() should return the ids 0, 1, 2, "
               "... in the order the tasks were submitted", what);
     return o;
 }
@@ -137,19 +137,19 @@ static void expect_squares(const struct script *s, const struct outcome *o,
         long x = s->args[i];
         if (x < 0)
             cr_assert_eq(o->ret[i], -1, "%s: task %d crashed its worker, so "
-                         "pool_wait(p, %d, &r) should return -1, but it "
+                         "procpool_wait(p, %d, &r) should return -1, but it "
                          "returned %d", what, i, i, o->ret[i]);
         else
             cr_assert(o->ret[i] == 0 && o->result[i] == x * x, "%s: task %d "
                       "(arg %ld) should succeed with result %ld, but "
-                      "pool_wait returned %d with result %ld", what, i, x,
+                      "procpool_wait returned %d with result %ld", what, i, x,
                       x * x, o->ret[i], o->result[i]);
     }
 }
 
 /* ---- the tests ------------------------------------------------------------- */
 
-Test(pool, runs_every_task)
+Test(procpool, runs_every_task)
 {
     struct script s = { .workers = 3, .fn = square, .ntasks = 40 };
     for (int i = 0; i < s.ntasks; i++)
@@ -159,7 +159,7 @@ Test(pool, runs_every_task)
     expect_squares(&s, &o, what);
 }
 
-Test(pool, results_follow_their_task)
+Test(procpool, results_follow_their_task)
 {
     struct script s = { .workers = 4, .fn = uneven_square, .ntasks = 24,
                         .reverse = 1 };
@@ -173,7 +173,7 @@ Test(pool, results_follow_their_task)
 
 /* The workers are forked once: at most 3 processes for 30 tasks (the fork
  * cap is 3), and every task runs in one of them, not in the caller. */
-Test(pool, workers_are_preforked)
+Test(procpool, workers_are_preforked)
 {
     struct script s = { .workers = 3, .fn = worker_pid, .ntasks = 30 };
     const char *what = "3 workers, 30 tasks that return getpid()";
@@ -183,7 +183,7 @@ Test(pool, workers_are_preforked)
     for (int i = 0; i < s.ntasks; i++) {
         cr_assert(o.ret[i] == 0 && o.result[i] > 0 && o.result[i] != o.self,
                   "%s: task %d should run in a worker process, not in the "
-                  "process that called pool_submit()", what, i);
+                  "process that called procpool_submit()", what, i);
         int known = 0;
         for (int k = 0; k < distinct; k++)
             known |= seen[k] == o.result[i];
@@ -195,7 +195,7 @@ Test(pool, workers_are_preforked)
     }
 }
 
-Test(pool, survives_a_crashing_task)
+Test(procpool, survives_a_crashing_task)
 {
     struct script s = { .workers = 2, .fn = square_or_crash, .ntasks = 12,
                         .args = { 0, 1, 2, CRASH_KILL, 4, 5, CRASH_ABORT, 7,
@@ -206,7 +206,7 @@ Test(pool, survives_a_crashing_task)
 }
 
 /* Every worker dies, more than once; the pool must still run the rest. */
-Test(pool, survives_every_worker_crashing)
+Test(procpool, survives_every_worker_crashing)
 {
     struct script s = { .workers = 2, .fn = square_or_crash, .ntasks = 9,
                         .args = { CRASH_KILL, CRASH_SEGV, CRASH_EXIT,
@@ -221,30 +221,31 @@ static void shutdown_early(void *arg, void *out)
 {
     (void)arg;
     int *created = out;
-    struct pool *idle = pool_create(3, nap); /* never used */
-    struct pool *busy = pool_create(2, nap);
+    struct procpool *idle = procpool_create(3, nap); /* never used */
+    struct procpool *busy = procpool_create(2, nap);
     created[0] = idle != NULL;
     created[1] = busy != NULL;
     for (int i = 0; busy && i < 6; i++)
-        pool_submit(busy, 200);
+        procpool_submit(busy, 200);
     if (idle)
-        pool_shutdown(idle);
+        procpool_shutdown(idle);
     if (busy)
-        pool_shutdown(busy);
+        procpool_shutdown(busy);
 }
 
-Test(pool, shutdown_leaves_no_children)
+Test(procpool, shutdown_leaves_no_children)
 {
     int created[2] = { 0, 0 };
     struct gr_limits lim = { .timeout_s = 3, .max_forks = 5 };
     struct gr_run r = gr_run_fn(shutdown_early, NULL, created, sizeof created,
                                 &lim);
-    const char *what = "pool_shutdown() with tasks queued and running";
+    const char *what = "procpool_shutdown() with tasks queued and running";
     gr_assert_returned(r, what);
     cr_assert(r.zombies == 0 && r.running_children == 0, "%s: %s", what,
               r.problem);
     gr_assert_clean(r, what);
-    cr_assert(created[0] && created[1], "%s: pool_create() returned NULL", what);
+    cr_assert(created[0] && created[1], "%s: procpool_create() returned NULL",
+              what);
 }
 
 /* ---- order and volume ------------------------------------------------------ */
@@ -261,7 +262,7 @@ static long start_stamp(long x)
 
 /* One worker runs the tasks one after another, so their start times must
  * rise with their ids if they start in the order they were submitted. */
-Test(pool, tasks_start_in_submission_order)
+Test(procpool, tasks_start_in_submission_order)
 {
     struct script s = { .workers = 1, .fn = start_stamp, .ntasks = 20 };
     const char *what = "1 worker, 20 tasks that return when they started";
@@ -285,27 +286,27 @@ static void many_tasks(void *arg, void *out)
 {
     (void)arg;
     struct volume *v = out;
-    struct pool *p = pool_create(2, square);
+    struct procpool *p = procpool_create(2, square);
     v->created = p != NULL;
     if (!p)
         return;
     for (int i = 0; i < MANY; i++)
-        v->submitted += pool_submit(p, i) == i;
+        v->submitted += procpool_submit(p, i) == i;
     for (int i = 0; i < MANY; i++) {
         long r = -1;
-        v->collected += pool_wait(p, i, &r) == 0 && r == (long)i * i;
+        v->collected += procpool_wait(p, i, &r) == 0 && r == (long)i * i;
     }
-    pool_shutdown(p);
+    procpool_shutdown(p);
 }
 
-Test(pool, holds_ten_thousand_tasks)
+Test(procpool, holds_ten_thousand_tasks)
 {
     struct volume v = { 0 };
     struct gr_limits lim = { .timeout_s = 20, .max_forks = 2 };
     struct gr_run r = gr_run_fn(many_tasks, NULL, &v, sizeof v, &lim);
     const char *what = "2 workers, 10,000 tasks submitted before any wait";
     gr_assert_clean(r, what);
-    cr_assert(v.created, "%s: pool_create(2, ...) returned NULL", what);
+    cr_assert(v.created, "%s: procpool_create(2, ...) returned NULL", what);
     cr_assert(v.submitted == MANY && v.collected == MANY, "%s: %d of %d "
               "submits returned their id and %d of %d waits returned the "
               "square: a pool must accept at least 10,000 tasks", what,
@@ -317,22 +318,22 @@ static void bad_sizes(void *arg, void *out)
 {
     (void)arg;
     int *got = out;
-    got[0] = pool_create(0, square) == NULL;
-    got[1] = pool_create(65, square) == NULL;
+    got[0] = procpool_create(0, square) == NULL;
+    got[1] = procpool_create(65, square) == NULL;
 }
 
-Test(pool, bad_sizes_give_null)
+Test(procpool, bad_sizes_give_null)
 {
     int got[2] = { 0, 0 };
     struct gr_limits lim = { .timeout_s = 3 };
     struct gr_run r = gr_run_fn(bad_sizes, NULL, got, sizeof got, &lim);
-    const char *what = "pool_create(0, ...) and pool_create(65, ...)";
+    const char *what = "procpool_create(0, ...) and procpool_create(65, ...)";
     gr_assert_clean(r, what);
     cr_assert_eq(r.forks, 0, "%s: should return NULL without forking, but "
                  "fork() was called %d times", what, r.forks);
     cr_assert(got[0] && got[1], "%s: both should return NULL (1 <= nworkers "
               "<= 64), but %s returned a pool", what,
-              got[0] ? "pool_create(65, ...)" : "pool_create(0, ...)");
+              got[0] ? "procpool_create(65, ...)" : "procpool_create(0, ...)");
 }
 
 /* ---- timing: tasks overlap ----------------------------------------------- */
@@ -347,21 +348,21 @@ static void time_overlap(void *arg, void *out)
     (void)arg;
     struct overlap *o = out;
     long r;
-    struct pool *p = pool_create(4, nap);
+    struct procpool *p = procpool_create(4, nap);
     if (!p)
         return;
     double t0 = now_s();
-    o->ok = pool_wait(p, pool_submit(p, 100), &r) == 0;
+    o->ok = procpool_wait(p, procpool_submit(p, 100), &r) == 0;
     o->one = now_s() - t0;
     t0 = now_s();
     int id[4];
     for (int i = 0; i < 4; i++)
-        id[i] = pool_submit(p, 100);
+        id[i] = procpool_submit(p, 100);
     o->submit = now_s() - t0;
     for (int i = 0; i < 4; i++)
-        o->ok &= pool_wait(p, id[i], &r) == 0 && r == 100;
+        o->ok &= procpool_wait(p, id[i], &r) == 0 && r == 100;
     o->four = now_s() - t0;
-    pool_shutdown(p);
+    procpool_shutdown(p);
 }
 
 /* Four 100 ms tasks on four workers take about as long as one task, not
@@ -375,7 +376,7 @@ Test(timing, pool_runs_tasks_at_the_same_time)
     gr_assert_clean(r, what);
     cr_assert(o.ok, "%s: every task should succeed with its result", what);
     cr_assert_lt(o.submit, 0.5 * o.one, "%s: submitting 4 tasks took %.3f s, "
-                 "where running one task took %.3f s: pool_submit() must "
+                 "where running one task took %.3f s: procpool_submit() must "
                  "return without waiting for the task", what, o.submit, o.one);
     cr_assert_lt(o.four, 2 * o.one, "%s: they took %.3f s, where one task "
                  "alone took %.3f s: the workers should run them at the same "
