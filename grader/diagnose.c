@@ -19,8 +19,11 @@
 #define OVERLAP_LEAST 0.25 /* columns with 2+ workers on a CPU at once */
 #define EARLY_END 0.85    /* a worker's last CPU use before this share ... */
 #define LATE_END 0.90     /* ... while another ran past this one */
-#define EARLY_CPU 0.80    /* ... having done less than this share of the
-                             mean worker's CPU time */
+#define EARLY_CPU 0.85    /* ... having done less than this share of the
+                             mean worker's CPU time (a static split of
+                             primes on 2 workers: 0.75-0.77, measured on
+                             the prime_threads--static-split mutant;
+                             balanced pairs: 0.99) */
 #define START_LATEST_S 0.10 /* the first worker later than this ... */
 #define START_SHARE 0.20  /* ... and later than this share of the run */
 #define CPU_RATIO_MOST 1.50 /* all CPU over the sequential reference's */
