@@ -498,6 +498,60 @@ def largest_share(dest, chosen):
                 worst = (share, ex, f)
     return worst
 
+HEAP_NAME = re.compile(r"sift|heapify|percolate|bubble_?(up|down)", re.I)
+C_WORDS = {"if", "else", "while", "for", "return", "break", "struct", "size_t", "int", "void",
+           "static", "const", "unsigned", "long", "double"}
+
+
+def c_functions(text):
+    """(name, body) of each function defined in C source (or a C listing in
+    Markdown): found by its header, ended by matching braces."""
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    out = []
+    for m in re.finditer(r"^[A-Za-z_][^;{}()=#]*?\b(\w+)\s*\(([^;{}]*?)\)\s*\{", text, re.M):
+        depth, i = 1, m.end()
+        while depth and i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.append((m.group(1), text[m.end():i]))
+    return out
+
+
+def shape(body):
+    """A body's tokens with every name made the same: a renamed copy keeps its shape."""
+    toks = re.findall(r"[A-Za-z_]\w*|\d+|->|[<>=!]=|&&|\|\||\S", body)
+    return [t if t in C_WORDS or not re.match(r"[A-Za-z_]", t) else "x" for t in toks]
+
+
+def likeness(a, b):
+    """difflib's ratio of two token lists, or False as soon as its cheap
+    upper bounds are under 0.8: most pairs of functions stop there."""
+    import difflib
+    m = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio()
+
+
+def heap_code(dest):
+    """Shipped files outside exercises/ that define a heap's sift-up or
+    sift-down: by name, or by the shape of a solution's own (exercise 4.1's
+    answer; lib/evloop.c once held it, and scans a list instead)."""
+    theirs = []
+    for f in files_under(os.path.join(ROOT, "solutions")):
+        with open(os.path.join(ROOT, "solutions", f), errors="replace") as fh:
+            theirs += [(f, n, shape(b)) for n, b in c_functions(fh.read()) if HEAP_NAME.search(n)]
+    found = []
+    for f in files_under(dest):
+        if f.startswith("exercises/") or not f.endswith((".c", ".h", ".md")):
+            continue
+        with open(os.path.join(dest, f), errors="replace") as fh:
+            for name, body in c_functions(fh.read()):
+                ratio, sf, sn = max(((likeness(shape(body), s), sf, sn) for sf, sn, s in theirs),
+                                    default=(0, "", ""))
+                if HEAP_NAME.search(name) or ratio >= 0.8:
+                    found.append(f"{f} defines {name}()" +
+                                 (f", {ratio:.0%} the shape of solutions/{sf}'s {sn}()" if ratio >= 0.8 else ""))
+    return found
+
 
 def check_dist(points, settings):
     """make dist, then the proofs that it ships no solution; the path of a
@@ -537,6 +591,10 @@ def check_dist(points, settings):
           f"{share:.0%}{f', {ex} in {f}' if ex else ''})")
     record(share < 0.8, "no shipped file re-implements a solution (under 80% of its own lines)",
            f"{f} repeats {share:.0%} of solutions/{ex}.c")
+    heaps = heap_code(dest)
+    record(not heaps, "no shipped file outside exercises/ defines a heap's sift-up or sift-down (4.1's answer)",
+           f"{len(heaps)} shipped functions are a heap's sift: " + "; ".join(heaps[:4]) +
+           "; re-run with make test STAGE=k")
 
     tmp = tempfile.mkdtemp(prefix="cc-dist-")
     p = sh(["tar", "-xzf", dest + ".tar.gz", "-C", tmp], tmp)
