@@ -498,6 +498,7 @@ def largest_share(dest, chosen):
                 worst = (share, ex, f)
     return worst
 
+
 HEAP_NAME = re.compile(r"sift|heapify|percolate|bubble_?(up|down)", re.I)
 C_WORDS = {"if", "else", "while", "for", "return", "break", "struct", "size_t", "int", "void",
            "static", "const", "unsigned", "long", "double"}
