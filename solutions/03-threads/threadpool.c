@@ -1,19 +1,19 @@
 /* Reference solution to exercise 3.5: a ring of tasks under one mutex,
  * with three conditions: "a task is queued" (workers sleep on it), "there
- * is room" (submitters) and "all done" (pool_wait).  `unfinished` counts
+ * is room" (submitters) and "all done" (threadpool_wait).  `unfinished` counts
  * the tasks queued or running; the worker that finishes the last one
  * wakes the waiters. */
-#include "pool.h"
+#include "threadpool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
 struct task {
-    pool_task fn;
+    threadpool_task fn;
     void *arg;
 };
 
-struct pool {
+struct threadpool {
     pthread_mutex_t lock;
     pthread_cond_t queued, room, all_done;
     struct task *ring;
@@ -27,7 +27,7 @@ struct pool {
 // [snippet worker]
 static void *worker(void *arg)
 {
-    struct pool *p = arg;
+    struct threadpool *p = arg;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (p->count == 0 && !p->stopping)
@@ -49,7 +49,7 @@ static void *worker(void *arg)
 }
 // [end worker]
 
-static void destroy(struct pool *p)
+static void destroy(struct threadpool *p)
 {
     pthread_cond_destroy(&p->queued);
     pthread_cond_destroy(&p->room);
@@ -60,12 +60,12 @@ static void destroy(struct pool *p)
     free(p);
 }
 
-static size_t stop_and_join(struct pool *p, enum pool_stop how)
+static size_t stop_and_join(struct threadpool *p, enum threadpool_stop how)
 {
     size_t dropped = 0;
     pthread_mutex_lock(&p->lock);
     p->stopping = 1;
-    if (how == POOL_CANCEL) {
+    if (how == THREADPOOL_CANCEL) {
         dropped = p->count;
         p->count = 0;
         p->unfinished -= dropped;
@@ -80,11 +80,11 @@ static size_t stop_and_join(struct pool *p, enum pool_stop how)
     return dropped;
 }
 
-struct pool *pool_create(int nthreads, size_t queue_capacity)
+struct threadpool *threadpool_create(int nthreads, size_t queue_capacity)
 {
     if (nthreads < 1 || queue_capacity < 1)
         return NULL;
-    struct pool *p = calloc(1, sizeof *p);
+    struct threadpool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->ring = calloc(queue_capacity, sizeof *p->ring);
@@ -100,14 +100,14 @@ struct pool *pool_create(int nthreads, size_t queue_capacity)
     }
     for (; p->nthreads < nthreads; p->nthreads++)
         if (pthread_create(&p->workers[p->nthreads], NULL, worker, p) != 0) {
-            stop_and_join(p, POOL_CANCEL); /* the ones that did start */
+            stop_and_join(p, THREADPOOL_CANCEL); /* the ones that did start */
             destroy(p);
             return NULL;
         }
     return p;
 }
 
-int pool_submit(struct pool *p, pool_task fn, void *arg)
+int threadpool_submit(struct threadpool *p, threadpool_task fn, void *arg)
 {
     pthread_mutex_lock(&p->lock);
     while (p->count == p->capacity && !p->stopping)
@@ -123,7 +123,7 @@ int pool_submit(struct pool *p, pool_task fn, void *arg)
     return ok ? 0 : -1;
 }
 
-void pool_wait(struct pool *p)
+void threadpool_wait(struct threadpool *p)
 {
     pthread_mutex_lock(&p->lock);
     while (p->unfinished > 0)
@@ -131,7 +131,7 @@ void pool_wait(struct pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-size_t pool_shutdown(struct pool *p, enum pool_stop how)
+size_t threadpool_shutdown(struct threadpool *p, enum threadpool_stop how)
 {
     size_t dropped = stop_and_join(p, how);
     destroy(p);

@@ -1,10 +1,10 @@
 /* Tests for exercise 3.5.  Tasks record that they ran; the tests check
- * that every task runs exactly once, that pool_wait() waits for running
- * tasks too, that shutdown drains or cancels as pool.h documents, that an
+ * that every task runs exactly once, that threadpool_wait() waits for running
+ * tasks too, that shutdown drains or cancels as threadpool.h documents, that an
  * idle pool shuts down at once, and (timed) that the workers really run
  * tasks at the same time.  A pool that hangs is stopped by the sandbox. */
 #include "grader.h"
-#include "pool.h"
+#include "threadpool.h"
 #include "sampler.h"
 #include "timing.h"
 
@@ -26,7 +26,7 @@ static void count_me(void *arg)
     atomic_fetch_add((_Atomic int *)arg, 1);
 }
 
-/* ---- every task runs once, and pool_wait() means "all finished" ------- */
+/* ---- every task runs once, and threadpool_wait() means "all finished" ------- */
 
 enum { MANY = 10000 };
 
@@ -39,35 +39,35 @@ static void run_many(void *arg, void *out)
     (void)arg;
     struct tally *t = out;
     static _Atomic int hits[MANY];
-    struct pool *p = pool_create(4, 16);
+    struct threadpool *p = threadpool_create(4, 16);
     t->created = p != NULL;
     if (!p)
         return;
     for (int i = 0; i < MANY; i++)
-        t->submitted_ok += pool_submit(p, count_me, &hits[i]) == 0;
-    pool_wait(p);
-    for (int i = 0; i < MANY; i++) { /* read right after pool_wait() */
+        t->submitted_ok += threadpool_submit(p, count_me, &hits[i]) == 0;
+    threadpool_wait(p);
+    for (int i = 0; i < MANY; i++) { /* read right after threadpool_wait() */
         int n = atomic_load(&hits[i]);
         t->never += n == 0;
         t->twice += n > 1;
     }
-    t->shutdown_result = (int)pool_shutdown(p, POOL_DRAIN);
+    t->shutdown_result = (int)threadpool_shutdown(p, THREADPOOL_DRAIN);
 }
 
-Test(pool, runs_every_task_once)
+Test(threadpool, runs_every_task_once)
 {
     struct tally t = { 0 };
     struct gr_run r = gr_run_fn(run_many, NULL, &t, sizeof t, &limits);
     gr_assert_clean(r, "10,000 tasks on 4 workers, queue of 16");
-    cr_assert(t.created, "pool_create(4, 16) returned NULL");
-    cr_assert_eq(t.submitted_ok, MANY, "pool_submit() on an open pool must "
+    cr_assert(t.created, "threadpool_create(4, 16) returned NULL");
+    cr_assert_eq(t.submitted_ok, MANY, "threadpool_submit() on an open pool must "
                  "return 0: %d of %d did", t.submitted_ok, MANY);
-    cr_assert_eq(t.never, 0, "when pool_wait() returned, %d of %d tasks had "
+    cr_assert_eq(t.never, 0, "when threadpool_wait() returned, %d of %d tasks had "
                  "not run: it must wait until every submitted task has "
                  "finished", t.never, MANY);
     cr_assert_eq(t.twice, 0, "%d tasks ran more than once", t.twice);
-    cr_assert_eq(t.shutdown_result, 0, "pool_shutdown(POOL_DRAIN) must return "
-                 "0, not %d", t.shutdown_result);
+    cr_assert_eq(t.shutdown_result, 0, "threadpool_shutdown(THREADPOOL_DRAIN) "
+                 "must return 0, not %d", t.shutdown_result);
 }
 
 struct slow {
@@ -89,32 +89,32 @@ static void run_wait(void *arg, void *out)
     (void)arg;
     struct waits *w = out;
     struct slow s = { 0 };
-    struct pool *p = pool_create(2, 8);
+    struct threadpool *p = threadpool_create(2, 8);
     for (int i = 0; i < 4; i++)
-        pool_submit(p, slow_task, &s);
-    pool_wait(p); /* the last two are still running at first */
+        threadpool_submit(p, slow_task, &s);
+    threadpool_wait(p); /* the last two are still running at first */
     w->after_first = atomic_load(&s.finished);
     for (int i = 0; i < 3; i++)
-        pool_submit(p, slow_task, &s);
-    pool_wait(p);
+        threadpool_submit(p, slow_task, &s);
+    threadpool_wait(p);
     w->after_second = atomic_load(&s.finished);
-    pool_shutdown(p, POOL_DRAIN);
+    threadpool_shutdown(p, THREADPOOL_DRAIN);
 }
 
-Test(pool, wait_waits_for_running_tasks)
+Test(threadpool, wait_waits_for_running_tasks)
 {
     struct waits w = { 0 };
     struct gr_run r = gr_run_fn(run_wait, NULL, &w, sizeof w, &limits);
     gr_assert_clean(r, "4 tasks of 30 ms on 2 workers, wait, 3 more, wait");
-    cr_assert_eq(w.after_first, 4, "pool_wait() returned when %d of 4 tasks "
+    cr_assert_eq(w.after_first, 4, "threadpool_wait() returned when %d of 4 tasks "
                  "had finished: a task a worker is still running counts too",
                  w.after_first);
     cr_assert_eq(w.after_second, 7, "the pool must keep working after "
-                 "pool_wait(): the second pool_wait() returned when %d of 7 "
+                 "threadpool_wait(): the second threadpool_wait() returned when %d of 7 "
                  "tasks had finished", w.after_second);
 }
 
-/* ---- a full queue makes pool_submit() wait ----------------------------- */
+/* ---- a full queue makes threadpool_submit() wait ----------------------------- */
 
 struct fill {
     int created, ok;
@@ -134,21 +134,22 @@ static void run_fill(void *arg, void *out)
     (void)arg;
     struct fill *f = out;
     _Atomic int ran = 0;
-    struct pool *p = pool_create(1, 2);
+    struct threadpool *p = threadpool_create(1, 2);
     f->created = p != NULL;
     if (!p)
         return;
-    f->ok = pool_submit(p, sleep_200ms, &ran) == 0;
+    f->ok = threadpool_submit(p, sleep_200ms, &ran) == 0;
     sleep_ms(20); /* the worker takes it: the queue is empty again */
-    f->ok &= pool_submit(p, count_me, &ran) == 0 && pool_submit(p, count_me, &ran) == 0;
+    f->ok &= threadpool_submit(p, count_me, &ran) == 0;
+    f->ok &= threadpool_submit(p, count_me, &ran) == 0;
     double t0 = now_s();
-    f->ok &= pool_submit(p, count_me, &ran) == 0;
+    f->ok &= threadpool_submit(p, count_me, &ran) == 0;
     f->blocked_ms = (now_s() - t0) * 1000;
-    pool_shutdown(p, POOL_DRAIN);
+    threadpool_shutdown(p, THREADPOOL_DRAIN);
     f->ok &= atomic_load(&ran) == 4;
 }
 
-Test(pool, submit_waits_while_the_queue_is_full)
+Test(threadpool, submit_waits_while_the_queue_is_full)
 {
     struct fill f = { 0 };
     struct gr_run r = gr_run_fn(run_fill, NULL, &f, sizeof f, &limits);
@@ -178,23 +179,23 @@ static void run_drain(void *arg, void *out)
     (void)arg;
     struct drained *d = out;
     _Atomic int ran = 0;
-    struct pool *p = pool_create(2, 1000);
+    struct threadpool *p = threadpool_create(2, 1000);
     for (int i = 0; i < 300; i++)
-        pool_submit(p, tiny_sleep, &ran);
-    d->result = (int)pool_shutdown(p, POOL_DRAIN); /* most still queued */
+        threadpool_submit(p, tiny_sleep, &ran);
+    d->result = (int)threadpool_shutdown(p, THREADPOOL_DRAIN); /* most still queued */
     d->ran = atomic_load(&ran);
 }
 
-Test(pool, drain_runs_every_queued_task)
+Test(threadpool, drain_runs_every_queued_task)
 {
     struct drained d = { 0 };
     struct gr_run r = gr_run_fn(run_drain, NULL, &d, sizeof d, &limits);
-    gr_assert_clean(r, "300 queued tasks, then pool_shutdown(POOL_DRAIN)");
-    cr_assert_eq(d.ran, 300, "pool_shutdown(POOL_DRAIN) must run every task "
+    gr_assert_clean(r, "300 queued tasks, then threadpool_shutdown(THREADPOOL_DRAIN)");
+    cr_assert_eq(d.ran, 300, "threadpool_shutdown(THREADPOOL_DRAIN) must run every task "
                  "already queued before it returns, but only %d of 300 ran",
                  d.ran);
-    cr_assert_eq(d.result, 0, "pool_shutdown(POOL_DRAIN) must return 0, not %d",
-                 d.result);
+    cr_assert_eq(d.result, 0, "threadpool_shutdown(THREADPOOL_DRAIN) must "
+                 "return 0, not %d", d.result);
 }
 
 /* Two blockers hold both workers until a gate opens, so the 100 tasks
@@ -204,7 +205,7 @@ struct gate {
     pthread_cond_t open_cond;
     int open;
     _Atomic int started, finished, ran, extra, refused;
-    struct pool *p;
+    struct threadpool *p;
 };
 
 static void blocker(void *arg)
@@ -216,10 +217,10 @@ static void blocker(void *arg)
         pthread_cond_wait(&g->open_cond, &g->lock);
     pthread_mutex_unlock(&g->lock);
     /* Submit until refused: the shutdown is under way (or about to be),
-     * and from the moment it begins pool_submit() must return -1.  What
+     * and from the moment it begins threadpool_submit() must return -1.  What
      * went in before that is queued, and cancelled with the rest. */
     for (int i = 0; i < 2000; i++) {
-        if (pool_submit(g->p, count_me, &g->ran) != 0) {
+        if (threadpool_submit(g->p, count_me, &g->ran) != 0) {
             atomic_fetch_add(&g->refused, 1);
             break;
         }
@@ -251,18 +252,18 @@ static void run_cancel(void *arg, void *out)
     struct cancelled *c = out;
     struct gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
                       .open_cond = PTHREAD_COND_INITIALIZER };
-    g.p = pool_create(2, 1000);
-    pool_submit(g.p, blocker, &g);
-    pool_submit(g.p, blocker, &g);
+    g.p = threadpool_create(2, 1000);
+    threadpool_submit(g.p, blocker, &g);
+    threadpool_submit(g.p, blocker, &g);
     double give_up = now_s() + 2;
     while (atomic_load(&g.started) < 2 && now_s() < give_up)
         sleep_ms(1); /* until both workers are busy */
     c->busy = atomic_load(&g.started);
     for (int i = 0; i < 100 && c->busy == 2; i++)
-        pool_submit(g.p, count_me, &g.ran);
+        threadpool_submit(g.p, count_me, &g.ran);
     pthread_t opener;
     pthread_create(&opener, NULL, open_later, &g);
-    c->result = (long)pool_shutdown(g.p, POOL_CANCEL);
+    c->result = (long)threadpool_shutdown(g.p, THREADPOOL_CANCEL);
     pthread_join(opener, NULL);
     c->ran = atomic_load(&g.ran);
     c->finished = atomic_load(&g.finished);
@@ -270,25 +271,25 @@ static void run_cancel(void *arg, void *out)
     c->refused = atomic_load(&g.refused);
 }
 
-Test(pool, cancel_drops_waiting_tasks)
+Test(threadpool, cancel_drops_waiting_tasks)
 {
     struct cancelled c = { 0 };
     struct gr_run r = gr_run_fn(run_cancel, NULL, &c, sizeof c, &limits);
     gr_assert_clean(r, "2 running tasks and 100 queued, then "
-                    "pool_shutdown(POOL_CANCEL)");
-    cr_assert_eq(c.busy, 2, "pool_create(2, 1000), then 2 tasks that wait "
+                    "threadpool_shutdown(THREADPOOL_CANCEL)");
+    cr_assert_eq(c.busy, 2, "threadpool_create(2, 1000), then 2 tasks that wait "
                  "for a signal: after 2 s only %d of them had started. Does "
                  "the pool start nthreads workers?", c.busy);
     cr_assert_eq(c.finished, 2, "the 2 tasks already running when "
-                 "pool_shutdown(POOL_CANCEL) began must finish, but %d did",
+                 "threadpool_shutdown(THREADPOOL_CANCEL) began must finish, but %d did",
                  c.finished);
-    cr_assert_eq(c.refused, 2, "a task that kept calling pool_submit() "
-                 "while pool_shutdown() was under way never got -1: from the "
-                 "moment the shutdown begins, pool_submit() must refuse");
-    cr_assert_eq(c.ran, 0, "pool_shutdown(POOL_CANCEL) must drop the queued "
+    cr_assert_eq(c.refused, 2, "a task that kept calling threadpool_submit() "
+                 "while threadpool_shutdown() was under way never got -1: from the "
+                 "moment the shutdown begins, threadpool_submit() must refuse");
+    cr_assert_eq(c.ran, 0, "threadpool_shutdown(THREADPOOL_CANCEL) must drop the queued "
                  "tasks without running them, but %d of %d ran", c.ran,
                  100 + c.extra);
-    cr_assert_eq(c.result, 100 + c.extra, "pool_shutdown(POOL_CANCEL) must "
+    cr_assert_eq(c.result, 100 + c.extra, "threadpool_shutdown(THREADPOOL_CANCEL) must "
                  "return how many tasks it dropped (%d), not %ld",
                  100 + c.extra, c.result);
 }
@@ -297,26 +298,26 @@ static void run_idle_shutdown(void *arg, void *out)
 {
     (void)arg;
     long *results = out;
-    struct pool *a = pool_create(4, 4), *b = pool_create(3, 2);
+    struct threadpool *a = threadpool_create(4, 4), *b = threadpool_create(3, 2);
     sleep_ms(20); /* every worker is asleep, waiting for a task */
-    results[0] = (long)pool_shutdown(a, POOL_DRAIN);
-    results[1] = (long)pool_shutdown(b, POOL_CANCEL);
+    results[0] = (long)threadpool_shutdown(a, THREADPOOL_DRAIN);
+    results[1] = (long)threadpool_shutdown(b, THREADPOOL_CANCEL);
 }
 
-Test(pool, shutdown_of_an_idle_pool)
+Test(threadpool, shutdown_of_an_idle_pool)
 {
     long results[2] = { -1, -1 };
     struct gr_run r = gr_run_fn(run_idle_shutdown, NULL, results,
                                 sizeof results, &(struct gr_limits){ .timeout_s = 3 });
     if (r.outcome == GR_TIMEOUT)
-        cr_assert_fail("pool_shutdown() of a pool whose workers are all idle "
+        cr_assert_fail("threadpool_shutdown() of a pool whose workers are all idle "
                        "did not return within 3 s: every worker sleeping on "
                        "the condition must be woken (pthread_cond_broadcast) "
                        "to see that the pool is stopping, and be joined");
-    gr_assert_clean(r, "pool_create(), then pool_shutdown() at once");
+    gr_assert_clean(r, "threadpool_create(), then threadpool_shutdown() at once");
     cr_assert(results[0] == 0 && results[1] == 0, "shutting down a pool with "
-              "nothing queued must return 0 (it returned %ld for POOL_DRAIN "
-              "and %ld for POOL_CANCEL)", results[0], results[1]);
+              "nothing queued must return 0 (it returned %ld for THREADPOOL_DRAIN "
+              "and %ld for THREADPOOL_CANCEL)", results[0], results[1]);
 }
 
 Test(race, no_data_race)
@@ -348,13 +349,13 @@ static void run_parallel(void *arg, void *out)
     double t0 = now_s();
     nap(&ran); /* the reference: one task, here, now */
     m->one_task = now_s() - t0;
-    struct pool *p = pool_create(WORKERS, TASKS);
+    struct threadpool *p = threadpool_create(WORKERS, TASKS);
     t0 = now_s();
     for (int i = 0; i < TASKS; i++)
-        pool_submit(p, nap, &ran);
-    pool_wait(p);
+        threadpool_submit(p, nap, &ran);
+    threadpool_wait(p);
     m->all_tasks = now_s() - t0;
-    pool_shutdown(p, POOL_DRAIN);
+    threadpool_shutdown(p, THREADPOOL_DRAIN);
     m->ran = atomic_load(&ran) - 1;
 }
 
@@ -379,9 +380,9 @@ static void run_idle_pool(void *arg, void *out)
 {
     (void)arg;
     (void)out;
-    struct pool *p = pool_create(2, 4);
+    struct threadpool *p = threadpool_create(2, 4);
     sleep_ms(300); /* nothing submitted: both workers must sleep */
-    pool_shutdown(p, POOL_DRAIN);
+    threadpool_shutdown(p, THREADPOOL_DRAIN);
 }
 
 /* The sampler (grader/sampler.h) counts, from the test process, how many
@@ -393,7 +394,8 @@ Test(timing, idle_workers_sleep)
     static struct gr_record rec;
     gr_sampler_arm(&rec);
     struct gr_run r = gr_run_fn(run_idle_pool, NULL, NULL, 0, &limits);
-    gr_assert_clean(r, "pool_create(2, 4), 300 ms with no task, pool_shutdown()");
+    gr_assert_clean(r, "threadpool_create(2, 4), 300 ms with no task, "
+                       "threadpool_shutdown()");
     long wakes = 0;
     double cpu = 0;
     int workers = 0;
