@@ -3,7 +3,7 @@
  * request first, in the same run, and judges the batch against it: about
  * N x that / T, neither N x that (one at a time) nor much less (more
  * threads than asked for). */
-#include "fetch.h"
+#include "fetch_threads.h"
 #include "grader.h"
 #include "net.h"
 #include "timing.h"
@@ -47,7 +47,7 @@ static void run_fetch(void *arg, void *out)
     }
     a->one_request = median(samples, 3);
     double t0 = now_s();
-    a->failed = fetch_all(c->port, lines, c->n, a->replies, c->nthreads);
+    a->failed = fetch_threads(c->port, lines, c->n, a->replies, c->nthreads);
     a->wall = now_s() - t0;
 }
 
@@ -82,28 +82,29 @@ static void with_server(double delay_ms, int n, int nthreads, const char *what)
     check_replies(a, n, what);
 }
 
-Test(fetch, replies_in_order)
+Test(fetch_threads, replies_in_order)
 {
-    with_server(5, 20, 4, "fetch_all(20 requests, 4 threads)");
+    with_server(5, 20, 4, "fetch_threads(20 requests, 4 threads)");
 }
 
-Test(fetch, more_threads_than_requests)
+Test(fetch_threads, more_threads_than_requests)
 {
-    with_server(5, 3, 16, "fetch_all(3 requests, 16 threads)");
+    with_server(5, 3, 16, "fetch_threads(3 requests, 16 threads)");
 }
 
-Test(fetch, no_requests)
+Test(fetch_threads, no_requests)
 {
-    with_server(5, 0, 4, "fetch_all(0 requests, 4 threads)");
+    with_server(5, 0, 4, "fetch_threads(0 requests, 4 threads)");
 }
 
-Test(fetch, failures_are_counted)
+Test(fetch_threads, failures_are_counted)
 {
     int port = 0, fd = tcp_listen_loopback(&port);
     close(fd); /* nothing listens there now: every connect is refused */
-    struct answer *a = fetch(port, 5, 2, "fetch_all() to a closed port");
-    cr_assert_eq(a->failed, 5, "fetch_all() to a port where nothing listens "
-                 "must return 5 (all 5 requests failed), not %d", a->failed);
+    struct answer *a = fetch(port, 5, 2, "fetch_threads() to a closed port");
+    cr_assert_eq(a->failed, 5, "fetch_threads() to a port where nothing "
+                 "listens must return 5 (all 5 requests failed), not %d",
+                 a->failed);
     for (int i = 0; i < 5; i++)
         cr_assert_eq(a->replies[i][0], '\0', "a failed request's reply must "
                      "be the empty string (replies[%d] is not)", i);
@@ -123,9 +124,10 @@ Test(timing, about_n_delay_over_t)
 {
     struct slow_server s;
     cr_assert_eq(slow_server_start(&s, DELAY_MS), 0, "could not start the slow server");
-    struct answer *a = fetch(s.port, N, T, "fetch_all(24 requests, 4 threads)");
+    struct answer *a = fetch(s.port, N, T,
+                             "fetch_threads(24 requests, 4 threads)");
     slow_server_stop(&s);
-    check_replies(a, N, "fetch_all(24 requests, 4 threads)");
+    check_replies(a, N, "fetch_threads(24 requests, 4 threads)");
     double expect = (double)N / T * a->one_request;
     double ratio = a->wall / expect;
     cr_assert(ratio < 1.6, "%d requests of %.0f ms (%.1f ms measured here) "

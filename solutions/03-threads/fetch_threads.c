@@ -2,7 +2,7 @@
  * index of the next request from a counter under a mutex.  The lock is
  * held only to take a number, never across the request itself, so the
  * threads wait for the server at the same time. */
-#include "fetch.h"
+#include "fetch_threads.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -39,8 +39,8 @@ static void *fetcher(void *arg)
     return NULL;
 }
 
-int fetch_all(int port, const char *const lines[], int n,
-              char (*replies)[SLOW_MAX_LINE], int nthreads)
+int fetch_threads(int port, const char *const lines[], int n,
+                  char (*replies)[SLOW_MAX_LINE], int nthreads)
 {
     struct batch b = { .lock = PTHREAD_MUTEX_INITIALIZER, .n = n,
                        .port = port, .lines = lines, .replies = replies };

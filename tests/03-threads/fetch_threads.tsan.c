@@ -3,7 +3,7 @@
  * the second run every thread starts with a request to take at once, so
  * the threads meet on the shared "next request" from their first step,
  * and they write neighbouring replies at the same moment. */
-#include "fetch.h"
+#include "fetch_threads.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,15 +18,16 @@ static int run(int port, int n, int nthreads)
         snprintf(buf[i], sizeof buf[i], "line %d of %d", i, n);
         lines[i] = buf[i];
     }
-    int failed = fetch_all(port, lines, n, replies, nthreads);
+    int failed = fetch_threads(port, lines, n, replies, nthreads);
     for (int i = 0; i < n; i++)
         if (strcmp(replies[i], lines[i]) != 0) {
-            printf("fetch_all(%d requests, %d threads): replies[%d] is \"%s\", not "
-                   "\"%s\"\n", n, nthreads, i, replies[i], lines[i]);
+            printf("fetch_threads(%d requests, %d threads): replies[%d] is "
+                   "\"%s\", not \"%s\"\n", n, nthreads, i, replies[i], lines[i]);
             return 1;
         }
     if (failed)
-        printf("fetch_all(%d requests, %d threads) returned %d\n", n, nthreads, failed);
+        printf("fetch_threads(%d requests, %d threads) returned %d\n", n,
+               nthreads, failed);
     return failed != 0;
 }
 

@@ -1,4 +1,4 @@
-/* fetch.h: exercise 3.2, many requests, a few threads.
+/* fetch_threads.h: exercise 3.2, many requests, a few threads.
  *
  * A request to the slow server spends its time waiting, not computing.
  * Done one after another, N requests take N x delay.  With T threads each
@@ -9,8 +9,8 @@
  * finish sooner here, but chapter 3 shows what thousands of threads cost;
  * a fixed set of workers pulling requests from a shared list is the shape
  * of every real client that limits its connections. */
-#ifndef FETCH_H
-#define FETCH_H
+#ifndef FETCH_THREADS_H
+#define FETCH_THREADS_H
 
 #include "slow_server.h"
 
@@ -20,7 +20,7 @@
  * takes the next request nobody has taken yet, until none is left.  Join
  * every thread before returning.  Returns how many requests failed (0 when
  * all succeeded); a failed request's reply is the empty string. */
-int fetch_all(int port, const char *const lines[], int n,
-              char (*replies)[SLOW_MAX_LINE], int nthreads);
+int fetch_threads(int port, const char *const lines[], int n,
+                  char (*replies)[SLOW_MAX_LINE], int nthreads);
 
 #endif
