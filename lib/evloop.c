@@ -181,12 +181,13 @@ unsigned el_events(const struct el_loop *loop, int fd)
 // [snippet timer_list]
 /* The active timers sit in an array in no particular order, and each one
  * remembers its slot (index + 1; 0 when inactive), so stopping a timer
- * needs no search.  Finding the one due first scans them all: O(n) per
- * turn, as in Redis's ae.c ("O(N) since time events are unsorted").  That
- * is fine here because the loop's users start a handful of timers: one
- * deadline per connection, a sampler, a 0 ms yield.  A loop with many
- * thousands of timers wants a binary min-heap (libuv has one); building
- * it is exercise 4.1, which is why the library does not contain one. */
+ * needs no search.  Finding the one due first scans them all, O(n), once
+ * per turn and once per timer fired, as Redis's ae.c does with its list
+ * ("O(N) since time events are unsorted").  That is fine for the timers
+ * the book's programs start: a sampler, a 0 ms yield, a deadline per
+ * connection of a test server.  A loop with a timer on each of thousands
+ * of connections wants a binary min-heap (libuv has one); building it is
+ * exercise 4.1, which is why the library does not contain one. */
 static int earlier(const struct el_timer *a, const struct el_timer *b)
 {
     return a->due < b->due || (a->due == b->due && a->seq < b->seq);
