@@ -1,14 +1,14 @@
 /* Tests for exercise 4.3, n requests to the slow server from one thread.
  *
  * The slow server runs in a process of the test's own (started and
- * stopped by each test).  The learner's fetch_all() runs in the sandbox;
+ * stopped by each test).  The learner's fetch_loop() runs in the sandbox;
  * while it runs, a sampling thread in the test counts the sockets and the
  * threads of the sandbox process through /proc (peek.h), so that the cap
  * on open connections and the one-thread rule are checked as they happen.
  * The timing tests judge the time against one request's delay measured in
  * the same run: n requests with a cap must take about ceil(n / cap) of
  * those delays. */
-#include "fetchall.h"
+#include "fetch_loop.h"
 #include "grader.h"
 #include "peek.h"
 #include "slow_server.h"
@@ -54,7 +54,7 @@ static void call(void *arg, void *out)
     struct job *j = arg;
     struct result *r = out;
     double t0 = now_s();
-    r->returned = fetch_all(j->port, lines, r->replies, j->n, j->max_open);
+    r->returned = fetch_loop(j->port, lines, r->replies, j->n, j->max_open);
     r->wall = now_s() - t0;
 }
 
@@ -82,7 +82,7 @@ static void *watcher(void *arg)
     return NULL;
 }
 
-/* Run fetch_all(n, max_open) against a server with `delay_ms`, watching
+/* Run fetch_loop(n, max_open) against a server with `delay_ms`, watching
  * it.  Checks that it returned cleanly and that every reply is right. */
 static struct result *run(int n, int max_open, double delay_ms, double timeout_s,
                           struct watch *w, double *one_delay)
@@ -115,7 +115,7 @@ static struct result *run(int n, int max_open, double delay_ms, double timeout_s
     pthread_join(t, NULL);
     slow_server_stop(&s);
     char what[96];
-    snprintf(what, sizeof what, "fetch_all(n = %d, max_open = %d)", n, max_open);
+    snprintf(what, sizeof what, "fetch_loop(n = %d, max_open = %d)", n, max_open);
     gr_assert_clean(r, what);
     int right = 0, first_wrong = -1;
     char shown[64];
@@ -140,7 +140,7 @@ static struct result *run(int n, int max_open, double delay_ms, double timeout_s
 
 /* ---- correctness and the rules ------------------------------------------ */
 
-Test(fetchall, every_reply_matches_its_request)
+Test(fetch_loop, every_reply_matches_its_request)
 {
     struct watch w;
     run(30, 8, 20, 10, &w, NULL);
@@ -148,18 +148,18 @@ Test(fetchall, every_reply_matches_its_request)
     run(3, 10, 10, 10, &w, NULL); /* a cap above n */
 }
 
-Test(fetchall, never_more_than_max_open_and_one_thread)
+Test(fetch_loop, never_more_than_max_open_and_one_thread)
 {
     struct watch w;
     run(40, 5, 60, 10, &w, NULL);
-    cr_assert(w.samples > 10, "the test could not watch fetch_all() run");
-    cr_assert(w.max_threads <= 1, "fetch_all() ran %d threads at once: one thread "
+    cr_assert(w.samples > 10, "the test could not watch fetch_loop() run");
+    cr_assert(w.max_threads <= 1, "fetch_loop() ran %d threads at once: one thread "
               "must do it all, waiting on many sockets with an event loop",
               w.max_threads);
-    cr_assert(w.max_sockets <= 5, "with max_open = 5, fetch_all() had %d sockets "
+    cr_assert(w.max_sockets <= 5, "with max_open = 5, fetch_loop() had %d sockets "
               "open at once: open a connection only while fewer than max_open "
               "are open", w.max_sockets);
-    cr_assert(w.max_sockets >= 4, "with max_open = 5, fetch_all() never had more "
+    cr_assert(w.max_sockets >= 4, "with max_open = 5, fetch_loop() never had more "
               "than %d socket%s open at once: keep max_open requests in flight",
               w.max_sockets, w.max_sockets == 1 ? "" : "s");
 }
@@ -167,15 +167,15 @@ Test(fetchall, never_more_than_max_open_and_one_thread)
 static void no_requests(void *arg, void *out)
 {
     (void)arg;
-    *(int *)out = fetch_all(1, lines, NULL, 0, 4);
+    *(int *)out = fetch_loop(1, lines, NULL, 0, 4);
 }
 
-Test(fetchall, no_requests_is_no_work)
+Test(fetch_loop, no_requests_is_no_work)
 {
     int rc = -1;
     struct gr_run r = gr_run_fn(no_requests, NULL, &rc, sizeof rc, NULL);
-    gr_assert_clean(r, "fetch_all(n = 0)");
-    cr_assert_eq(rc, 0, "fetch_all(n = 0) returned %d", rc);
+    gr_assert_clean(r, "fetch_loop(n = 0)");
+    cr_assert_eq(rc, 0, "fetch_loop(n = 0) returned %d", rc);
 }
 
 /* A port nobody listens on: bound to find a free one, then closed. */
@@ -194,14 +194,14 @@ static int closed_port(void)
 
 /* Every connection is refused: each request fails, none is counted, its
  * reply is empty, and no socket is left open. */
-Test(fetchall, refused_requests_fail_cleanly)
+Test(fetch_loop, refused_requests_fail_cleanly)
 {
     struct job j = { closed_port(), 6, 2 };
     make_lines(j.n);
     static struct result res;
     memset(&res, 'x', sizeof res);
     struct gr_run r = gr_run_fn(call, &j, &res, sizeof res, NULL);
-    const char *what = "fetch_all() of 6 requests to a port where nothing listens";
+    const char *what = "fetch_loop() of 6 requests to a port where nothing listens";
     gr_assert_clean(r, what);
     cr_assert_eq(res.returned, 0, "%s: returned %d, but every connection was "
                  "refused, so no reply was received (0)", what, res.returned);
@@ -220,13 +220,13 @@ static void judge_time(int n, int max_open, double delay_ms, double timeout_s)
     struct result *res = run(n, max_open, delay_ms, timeout_s, &w, &one);
     int rounds = (n + max_open - 1) / max_open;
     double want = rounds * one, ratio = res->wall / want;
-    cr_assert(ratio <= 1.5, "fetch_all(n = %d, max_open = %d) took %.2f s; one "
+    cr_assert(ratio <= 1.5, "fetch_loop(n = %d, max_open = %d) took %.2f s; one "
               "request takes %.0f ms here, so %d rounds of %d should take about "
               "%.2f s (%.1fx that; one request at a time would take %.1f s): are "
               "requests sent one after another, or do you wait for a whole batch "
               "before starting the next?", n, max_open, res->wall, one * 1e3,
               rounds, max_open, want, ratio, n * one);
-    cr_assert(ratio >= 0.8, "fetch_all(n = %d, max_open = %d) took only %.2f s, "
+    cr_assert(ratio >= 0.8, "fetch_loop(n = %d, max_open = %d) took only %.2f s, "
               "less than the %d rounds of %.0f ms that max_open allows: more than "
               "max_open requests were in flight", n, max_open, res->wall, rounds,
               one * 1e3);

@@ -2,12 +2,12 @@
  * for its reply, then sends the next: every reply is right, and n
  * requests take n delays.
  * must fail: timing/n_requests_take_n_over_max_open_delays, timing/a_thousand_requests */
-#include "fetchall.h"
+#include "fetch_loop.h"
 
 #include "slow_server.h"
 
-int fetch_all(int port, const char *const lines[],
-              char replies[][FETCH_REPLY_MAX], int n, int max_open)
+int fetch_loop(int port, const char *const lines[],
+               char replies[][FETCH_REPLY_MAX], int n, int max_open)
 {
     (void)max_open;
     int ok = 0;

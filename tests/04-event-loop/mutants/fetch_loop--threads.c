@@ -1,8 +1,8 @@
 /* Mutant of exercise 4.3: a thread per request, at most max_open at a
  * time (a semaphore).  Correct and fast, but it is not one thread: this
  * exercise is about doing it without them.
- * must fail: fetchall/never_more_than_max_open_and_one_thread */
-#include "fetchall.h"
+ * must fail: fetch_loop/never_more_than_max_open_and_one_thread */
+#include "fetch_loop.h"
 
 #include "slow_server.h"
 
@@ -30,8 +30,8 @@ static void *ask(void *arg)
     return NULL;
 }
 
-int fetch_all(int port, const char *const lines[],
-              char replies[][FETCH_REPLY_MAX], int n, int max_open)
+int fetch_loop(int port, const char *const lines[],
+               char replies[][FETCH_REPLY_MAX], int n, int max_open)
 {
     if (n <= 0)
         return 0;

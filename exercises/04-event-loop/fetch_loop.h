@@ -1,4 +1,4 @@
-/* fetchall.h: exercise 4.3, many slow requests from one thread.
+/* fetch_loop.h: exercise 4.3, many slow requests from one thread.
  *
  * The slow server (slow_server.h) answers each request after a fixed
  * delay.  Asked one after the other, n requests take n delays.  Asked all
@@ -11,8 +11,8 @@
  *
  * Protocol (see slow_server.h): connect to 127.0.0.1:port, send one line
  * ending in '\n', read the line that comes back, close. */
-#ifndef FETCHALL_H
-#define FETCHALL_H
+#ifndef FETCH_LOOP_H
+#define FETCH_LOOP_H
 
 #define FETCH_REPLY_MAX 128 /* room for a reply, its '\0' included */
 
@@ -33,7 +33,7 @@
  *   - n may be 0: then return 0 at once; lines and replies may be NULL.
  * Returns the number of replies received: n when all went well, 0 when
  * every connection was refused. */
-int fetch_all(int port, const char *const lines[],
-              char replies[][FETCH_REPLY_MAX], int n, int max_open);
+int fetch_loop(int port, const char *const lines[],
+               char replies[][FETCH_REPLY_MAX], int n, int max_open);
 
 #endif

@@ -6,7 +6,7 @@
  * start_more() again.  So max_open requests are always in flight, and n
  * requests take about ceil(n / max_open) server delays. */
 #define _GNU_SOURCE
-#include "fetchall.h"
+#include "fetch_loop.h"
 
 #include "evloop.h"
 #include "slow_server.h"
@@ -137,8 +137,8 @@ static void start_more(struct batch *b)
         el_stop(b->loop);
 }
 
-int fetch_all(int port, const char *const lines[],
-              char replies[][FETCH_REPLY_MAX], int n, int max_open)
+int fetch_loop(int port, const char *const lines[],
+               char replies[][FETCH_REPLY_MAX], int n, int max_open)
 {
     if (n <= 0)
         return 0;
