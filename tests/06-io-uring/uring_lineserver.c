@@ -11,7 +11,7 @@
 #include "client.h"
 #include "grader.h"
 #include "io.h"
-#include "lineserver.h"
+#include "uring_lineserver.h"
 #include "net.h"
 #include "timing.h"
 #include "uring_probe.h"
@@ -208,7 +208,7 @@ static void say(int fd, const char *text)
 
 /* ---- the protocol --------------------------------------------------------- */
 
-Test(lineserver, answers_in_upper_case)
+Test(uring_lineserver, answers_in_upper_case)
 {
     struct server s;
     need_uring();
@@ -222,7 +222,7 @@ Test(lineserver, answers_in_upper_case)
     stop(&s);
 }
 
-Test(lineserver, receive_is_re_armed)
+Test(uring_lineserver, receive_is_re_armed)
 {
     struct server s;
     need_uring();
@@ -242,7 +242,7 @@ Test(lineserver, receive_is_re_armed)
     stop(&s);
 }
 
-Test(lineserver, lines_may_arrive_in_pieces)
+Test(uring_lineserver, lines_may_arrive_in_pieces)
 {
     struct server s;
     need_uring();
@@ -261,7 +261,7 @@ Test(lineserver, lines_may_arrive_in_pieces)
 
 #define CLIENTS 200
 
-Test(lineserver, many_clients_at_once)
+Test(uring_lineserver, many_clients_at_once)
 {
     struct server s;
     need_uring();
@@ -343,7 +343,7 @@ static int small_buffer_client(struct server *s)
     return fd;
 }
 
-Test(lineserver, partial_writes_are_finished)
+Test(uring_lineserver, partial_writes_are_finished)
 {
     struct server s;
     need_uring();
@@ -390,7 +390,7 @@ Test(lineserver, partial_writes_are_finished)
     stop(&s);
 }
 
-Test(lineserver, backpressure_stops_a_flood)
+Test(uring_lineserver, backpressure_stops_a_flood)
 {
     struct server s;
     need_uring();
@@ -430,7 +430,7 @@ static void reset_on_close(int fd)
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
 }
 
-Test(lineserver, no_descriptor_leaked_when_clients_vanish)
+Test(uring_lineserver, no_descriptor_leaked_when_clients_vanish)
 {
     struct server s;
     need_uring();
@@ -475,7 +475,7 @@ Test(lineserver, no_descriptor_leaked_when_clients_vanish)
  * 64 KiB of replies behind it and its receive stays armed.  Both then
  * complete with an error, one after the other; a client freed at the
  * first is written to at the second. */
-Test(lineserver, reset_with_a_send_and_a_receive_in_flight)
+Test(uring_lineserver, reset_with_a_send_and_a_receive_in_flight)
 {
     struct server s;
     need_uring();
@@ -589,7 +589,7 @@ Test(skip, said_when_io_uring_is_off)
     expect(&s, fd, "OK?\n", "sending the line ok?");
     close(fd);
     stop(&s);
-    const char *bad = uw_forced_skip("lineserver/answers_in_upper_case");
+    const char *bad = uw_forced_skip("uring_lineserver/answers_in_upper_case");
     cr_assert(!bad[0], "%s", bad);
     bad = uw_reasons_wrong();
     cr_assert(!bad[0], "%s", bad);

@@ -1,4 +1,4 @@
-/* lineserver.h: exercise 6.2, the line server of chapter 4 on io_uring.
+/* uring_lineserver.h: exercise 6.2, the line server of chapter 4 on io_uring.
  *
  * The protocol is chapter 4's (exercise 4.2): a client sends lines ending
  * in '\n'; for each complete line the server sends back the same line in

@@ -1,7 +1,7 @@
-/* Exercise 6.2: see lineserver.h for the contract, the io_uring chapter
+/* Exercise 6.2: see uring_lineserver.h for the contract, the io_uring chapter
  * for the idea (echo_uring.c is a close cousin).  Check your work with:
- *     make check EX=06-io-uring/lineserver */
-#include "lineserver.h"
+ *     make check EX=06-io-uring/uring_lineserver */
+#include "uring_lineserver.h"
 
 #include <liburing.h>
 

@@ -10,7 +10,7 @@
  * when the last of it has come back, so the kernel never writes into
  * freed memory. */
 #define _GNU_SOURCE
-#include "lineserver.h"
+#include "uring_lineserver.h"
 
 #include <ctype.h>
 #include <liburing.h>
