@@ -48,6 +48,10 @@ struct gr_mpi_slot {
     volatile int sent_to, sent_tag; /* the last send's destination, tag */
     volatile double since; /* CLOCK_MONOTONIC seconds at the call's start */
     char phase[160];       /* what the driver says this rank is doing */
+    /* Rank 0's slot only: CLOCK_MONOTONIC seconds at the start and end of
+     * the learner's version in a speedup job's first round, when all
+     * ranks run it: the grader's sampler records that window (make trace). */
+    volatile double window[2];
 };
 
 #define GR_MPI_TRACE_SIZE (GR_MPI_MAX_RANKS * sizeof(struct gr_mpi_slot))

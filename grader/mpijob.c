@@ -370,8 +370,8 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
     snprintf(copy, sizeof copy, "%s", args ? args : "");
     double start = now_s();
     pid_t pid = launch(program, ranks, copy, trace, out_fd, err_fd);
-    if (pid > 0)
-        gr_sampler_begin(pid, "", NULL); /* make trace: when armed */
+    if (pid > 0) /* make trace, when armed: the window rank 0 marks */
+        gr_sampler_begin(pid, "", slots != MAP_FAILED ? slots[0].window : NULL);
     int status = 0, late = 0;
     while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
         if (now_s() - start > timeout_s) {
@@ -453,11 +453,17 @@ static enum gr_verdict say(char *msg, size_t n, enum gr_verdict v,
     return v;
 }
 
+enum { RANKS_SEEN = 16 }; /* ranks whose own figures are judged */
+
 struct rounds {
     int n, differ;
     double k1[MAX_ROUNDS], kn[MAX_ROUNDS], seq[MAX_ROUNDS], par[MAX_ROUNDS],
         par_cpu[MAX_ROUNDS], kn_cpu[MAX_ROUNDS];
     double k1_own[MAX_ROUNDS], seq_own[MAX_ROUNDS]; /* share of a core, alone */
+    /* each rank in the learner's step: pid, seconds until it returned,
+     * seconds blocked in MPI calls, CPU seconds (harness.h) */
+    int nranks[MAX_ROUNDS];
+    double rank[MAX_ROUNDS][RANKS_SEEN][4];
 };
 
 static void parse_rounds(const char *out, struct rounds *m)
@@ -465,8 +471,13 @@ static void parse_rounds(const char *out, struct rounds *m)
     memset(m, 0, sizeof *m);
     for (const char *p = out; p && *p && m->n < MAX_ROUNDS; p = strchr(p, '\n')) {
         p += *p == '\n';
-        int i = m->n, same;
-        if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d %lf %lf", &m->k1[i],
+        int i = m->n, same, r;
+        double *f = m->rank[i][0];
+        if (sscanf(p, "rank %d", &r) == 1 && r >= 0 && r < RANKS_SEEN) {
+            f = m->rank[i][r];
+            if (sscanf(p, "rank %*d %lf %lf %lf %lf", &f[0], &f[1], &f[2], &f[3]) == 4)
+                m->nranks[i] = r + 1 > m->nranks[i] ? r + 1 : m->nranks[i];
+        } else if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d %lf %lf", &m->k1[i],
                    &m->kn[i], &m->seq[i], &m->par[i], &m->par_cpu[i],
                    &m->kn_cpu[i], &same, &m->k1_own[i], &m->seq_own[i]) == 9) {
             m->differ += !same;
@@ -475,11 +486,97 @@ static void parse_rounds(const char *out, struct rounds *m)
     }
 }
 
+/* ---- why a job was slow: each rank's own figures ------------------- */
+
+/* A rank's work is its time in the learner's call outside blocking MPI
+ * calls (Open MPI spins while it waits, so CPU time would count waiting
+ * as work).  Thresholds: a balanced pair splits about 50:50; the cyclic
+ * and root-only mutants leave one rank above 95%; the uneven-blocks
+ * mutant (1:3) leaves the light rank near half the mean. */
+#define RANK_TOP 0.85 /* one rank's share of all the ranks' work */
+#define RANK_LOW 0.70 /* the lightest rank's work over the mean rank's */
+
+enum mpi_cause { MC_NONE, MC_ONE, MC_MASTER, MC_UNEVEN, MC_COUNT };
+static const char *const mpi_cause_name[MC_COUNT] = {
+    "none", "one rank", "the master doing the work", "imbalance",
+};
+
+/* Classify one round; the cause as one clause with its figures in buf. */
+static enum mpi_cause mpi_diagnose(const double (*rk)[4], int n, int master,
+                                   char *buf, size_t len)
+{
+    double work[RANKS_SEEN], sum = 0;
+    int top = 0, low = 0;
+    for (int r = 0; r < n && r < RANKS_SEEN; r++) {
+        work[r] = rk[r][1] > rk[r][2] ? rk[r][1] - rk[r][2] : 0;
+        sum += work[r];
+        top = work[r] > work[top] ? r : top;
+        low = work[r] < work[low] ? r : low;
+    }
+    buf[0] = '\0';
+    if (n < 2 || n > RANKS_SEEN || sum <= 0)
+        return MC_NONE;
+    double share = work[top] / sum, mean = sum / n;
+    if (share > RANK_TOP && master && top == 0) {
+        snprintf(buf, len, "rank 0, the master, did %.0f%% of the ranks' "
+                 "work (their time in the call outside blocking MPI calls) "
+                 "while the workers waited for chunks: the master kept the "
+                 "work instead of handing it out", 100 * share);
+        return MC_MASTER;
+    }
+    if (share > RANK_TOP) {
+        snprintf(buf, len, "rank %d did %.0f%% of the ranks' work (their "
+                 "time in the call outside blocking MPI calls) while the "
+                 "others waited in MPI calls: one rank did the work", top,
+                 100 * share);
+        return MC_ONE;
+    }
+    if (work[low] < RANK_LOW * mean) {
+        snprintf(buf, len, "rank %d worked %.3f s and then waited %.3f s in "
+                 "MPI calls, while rank %d worked %.3f s: the work is not "
+                 "split evenly between the ranks (blocks of unequal size, "
+                 "or equal blocks of numbers that do not cost the same?)", low, work[low], rk[low][2], top,
+                 work[top]);
+        return MC_UNEVEN;
+    }
+    return MC_NONE;
+}
+
+/* "; in 4 of 5 rounds the record shows imbalance: ... (make trace EX=...
+ * draws it)", or "" when no cause held in most rounds. */
+static const char *mpi_cause_of(const struct rounds *m, int master, char *buf,
+                                size_t n)
+{
+    int count[MC_COUNT] = { 0 }, best = MC_NONE;
+    char said[MC_COUNT][400];
+    for (int i = 0; i < m->n; i++) {
+        char clause[400];
+        enum mpi_cause c = mpi_diagnose((const double (*)[4])m->rank[i],
+                                        m->nranks[i], master, clause, sizeof clause);
+        count[c]++;
+        snprintf(said[c], sizeof said[c], "%s", clause);
+    }
+    for (int c = 1; c < MC_COUNT; c++)
+        best = count[c] > count[best] ? c : best;
+    buf[0] = '\0';
+    const char *ex = strstr(gr_rerun(), "EX="); /* grade.py's re-run command */
+    int len = ex ? (int)strcspn(ex + 3, " ") : 0;
+    if (ex && !memchr(ex + 3, '/', (size_t)len)) /* not NN-slug/name */
+        ex = NULL, len = 0;
+    if (best != MC_NONE && 2 * count[best] > m->n)
+        snprintf(buf, n, "; in %d of %d rounds the record shows %s: %s (make "
+                 "trace%s%.*s draws it)", count[best], m->n,
+                 mpi_cause_name[best], said[best], ex ? " EX=" : "", len,
+                 ex ? ex + 3 : "");
+    return buf;
+}
+
 struct judging {
     const struct gr_mpi_speedup *s;
     int ranks, rounds;
     double pass, bar, K; /* K: the last kernel speedup measured */
     int slow;            /* the last job failed on its timings alone */
+    struct rounds m;     /* the last job's figures */
 };
 
 /* One job of interleaved rounds, judged: GR_SKIP when the kernel itself
@@ -495,6 +592,8 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
         return say(msg, n, GR_FAIL, "%s: %s", s->what, run.problem);
     struct rounds m;
     parse_rounds(run.out, &m);
+    j->m = m;
+    char why[1024];
     if (m.n < j->rounds)
         return say(msg, n, GR_FAIL, "%s: the speedup job printed %d of its "
                    "%d rounds of measurements", s->what, m.n, j->rounds);
@@ -532,22 +631,25 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
                    "ran %.2fx faster than the sequential reference on one, "
                    "while a calibration kernel reached %.2fx on the same "
                    "%d ranks in the same job (score %.2f, pass mark %.2f; "
-                   "medians of %d interleaved rounds)%s",
+                   "medians of %d interleaved rounds)%s%s",
                    s->what, j->ranks, S, j->K, j->ranks, score, j->pass, m.n,
                    par_cpu < need_cpu ? ". Its CPU time was about its wall "
-                   "time: one rank did the work while the others waited" : "");
+                   "time: one rank did the work while the others waited" : "",
+                   mpi_cause_of(&m, s->master, why, sizeof why));
     if (par_cpu < need_cpu)
         return say(msg, n, GR_FAIL, "%s: fast, but not parallel: its CPU "
                    "time was only %.2fx its wall time on %d ranks, where "
                    "the calibration kernel reached %.2fx; spread the work "
-                   "over the ranks", s->what, par_cpu, j->ranks, kn_cpu);
+                   "over the ranks%s", s->what, par_cpu, j->ranks, kn_cpu,
+                   mpi_cause_of(&m, s->master, why, sizeof why));
     return say(msg, n, GR_PASS, "%s: %.2fx on %d ranks, kernel %.2fx, "
                "score %.2f", s->what, S, j->ranks, j->K, score);
 }
 
-/* make trace (tools/trace.py): the whole job, every rank's threads, one
- * round (calibration, reference and the learner's version in turn, as
- * the driver runs them), written to `path`; the test then skips. */
+/* make trace (tools/trace.py): one job of one round, sampled while every
+ * rank runs the learner's version (the window rank 0 marks), every
+ * rank's threads, written to `path` with each rank's pid; the test then
+ * skips. */
 static enum gr_verdict trace_job(struct judging *j, const char *path, char *msg,
                                  size_t n)
 {
@@ -558,9 +660,17 @@ static enum gr_verdict trace_job(struct judging *j, const char *path, char *msg,
     enum gr_verdict v = judge_job(j, msg, n);
     FILE *f = gr_record_write(&record, path) == 0 ? fopen(path, "a") : NULL;
     if (f) { /* the judge's own verdict on this one round, when it failed */
-        fprintf(f, "# run: %s, %d ranks, one job (calibration, reference, "
-                "then this version)\n# verdict: %s\n", j->s->what, j->ranks,
-                v == GR_FAIL ? msg : v == GR_PASS ? "passed" : "not judged");
+        char clause[400];
+        enum mpi_cause c = mpi_diagnose((const double (*)[4])j->m.rank[0],
+                                        j->m.nranks[0], j->s->master, clause,
+                                        sizeof clause);
+        fprintf(f, "# run: %s, %d ranks, the first round's run of this "
+                "version\n# verdict: %s\n# cause: %s: %s\n", j->s->what,
+                j->ranks, v == GR_FAIL ? msg : v == GR_PASS ? "passed" :
+                "not judged", mpi_cause_name[c], c == MC_NONE ? "no flaw stands "
+                "out in this run" : clause);
+        for (int r = 0; r < j->m.nranks[0]; r++) /* trace.py names the lanes */
+            fprintf(f, "# rank %d pid %.0f\n", r, j->m.rank[0][r][0]);
         fclose(f);
     }
     return say(msg, n, GR_SKIP, "traced into %s (%s)", path,

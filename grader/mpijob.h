@@ -54,7 +54,11 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
  * show that more than one core worked.  Skipped on one usable core, and
  * as inconclusive when K stays below 1 + 0.3(N - 1) in three jobs.  A
  * job judged too slow is measured once more before the test fails: a
- * busy machine delays messages more than it delays arithmetic. */
+ * busy machine delays messages more than it delays arithmetic.  A
+ * failure also names the cause most rounds show, from each rank's time in
+ * the learner's call and the part of it blocked in MPI calls (the
+ * harness's "rank" lines): one rank did the work, the master did it, or
+ * the ranks' shares were uneven. */
 struct gr_mpi_speedup {
     const char *args;   /* driver arguments that start grh_speedup(); the
                            number of rounds is appended */
@@ -63,6 +67,8 @@ struct gr_mpi_speedup {
     double pass_mark;   /* 0: 0.75 */
     double timeout_s;   /* per job; 0: 60 */
     const char *what;   /* e.g. "mw_count_primes(0, 1500000, 10000)" */
+    int master;         /* 1: rank 0 is a master that hands out the work
+                           (a failure then names it when it kept the work) */
 };
 
 enum gr_verdict gr_judge_mpi_speedup(const struct gr_mpi_speedup *s,

@@ -44,7 +44,9 @@ _Noreturn void grh_finish(void);
  * learner's parallel version on every rank.  Rank 0 prints one line per
  * round, which grader/mpijob.c judges:
  *   round <k1 s> <kN s> <seq s> <par s> <par cpu/wall> <kN cpu/wall> <same>
- * `same` is 1 when the parallel result equals the reference's. */
+ * `same` is 1 when the parallel result equals the reference's.  Before
+ * each round line come the ranks' own figures in the learner's step:
+ *   rank <r> <pid> <s until it returned> <s blocked in MPI calls> <CPU s> */
 typedef void (*grh_fn)(void *arg, void *out);
 struct grh_speedup {
     grh_fn sequential; /* run on rank 0 only */

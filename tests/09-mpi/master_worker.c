@@ -90,6 +90,7 @@ Test(speedup, master_worker_beats_one_rank)
              1500000 / (15 * ranks));
     snprintf(what, sizeof what, "mw_count_primes(%llu, %llu, %d) (seed %lu)", lo,
              lo + 1500000, 1500000 / (15 * ranks), gr_seed());
-    struct gr_mpi_speedup s = { .args = args, .ranks = ranks, .what = what };
+    struct gr_mpi_speedup s = { .args = args, .ranks = ranks, .what = what,
+                                .master = 1 };
     gr_assert_mpi_speedup(&s);
 }

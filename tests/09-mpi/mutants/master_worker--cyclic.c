@@ -2,7 +2,8 @@
  * r counts lo + r, lo + r + N, ...  Correct, but with an even number of
  * ranks every even number (rejected after one division) goes to half of
  * them, so on 2 ranks one rank does nearly all the work.
- * must fail: speedup/master_worker_beats_one_rank */
+ * must fail: speedup/master_worker_beats_one_rank
+ * must name: the record shows one rank */
 #include "master_worker.h"
 
 #include "primes.h"
