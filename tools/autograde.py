@@ -9,9 +9,11 @@ and the verdict goes to ROOT/results/results.json.  For each exercise the
 course counts (course.conf), the submitted NAME.c is copied over
 exercises/NN-slug/NAME.c; it is found as exercises/NN-slug/NAME.c or
 NN-slug/NAME.c anywhere in the submission (a repository), or as a bare
-NAME.c when only one exercise has that name (an upload).  Contracts (.h),
-tests and everything else stay the course's.  An exercise not submitted
-keeps its stub and scores zero as "not started".
+NAME.c when only one exercise has that name (an upload; every exercise of
+the book has a name of its own).  A bare NAME.c that could be two
+exercises, or that was sent twice, is refused with a sentence in the
+output.  Contracts (.h), tests and everything else stay the course's.  An
+exercise not submitted keeps its stub and scores zero as "not started".
 
 The grader (grade.py, private tests included) writes the results to a
 file of its own, and only then is ROOT/results/results.json written, so
@@ -41,29 +43,42 @@ def submitted_files(submission):
     return found
 
 
-def find(ex, files, submission, names):
+def find(ex, files, submission, chosen):
+    """The file to grade as ex and "", or None and the sentence that says
+    why a bare NAME.c was refused ("" when none was sent).  A bare name is
+    taken only when it names one exercise of the course and was sent once:
+    guessing would grade one exercise's code against another's tests."""
     chapter, name = ex.split("/")
     rel = {f: os.path.relpath(f, submission) for f in files}
     for f in files:
         if rel[f] == f"exercises/{ex}.c":
-            return f
+            return f, ""
     for f in files:
         if rel[f].endswith(f"{chapter}/{name}.c") and "/solutions/" not in "/" + rel[f]:
-            return f
-    if names.count(name) == 1:
-        bare = [f for f in files if os.path.basename(f) == f"{name}.c"]
-        if len(bare) == 1:
-            return bare[0]
-    return None
+            return f, ""
+    bare = [f for f in files if os.path.basename(f) == f"{name}.c"]
+    same = [e for e in chosen if e.split("/")[1] == name]
+    if bare and len(same) > 1:
+        return None, (f"{rel[bare[0]]} was not graded: {len(same)} exercises of this course "
+                      f"are named {name} ({', '.join(same)}), so upload it as {ex}.c "
+                      f"(in a folder {chapter}/), and exercises/{ex}.c is graded as the stub")
+    if len(bare) > 1:
+        return None, (f"{name}.c was not graded: it was uploaded {len(bare)} times "
+                      f"({', '.join(rel[f] for f in bare)}), so upload only one, and "
+                      f"exercises/{ex}.c is graded as the stub")
+    return (bare[0], "") if bare else (None, "")
+
+
+def choose(submission, chosen):
+    """{exercise: (file or None, why)} for every chosen exercise."""
+    files = submitted_files(submission) if os.path.isdir(submission) else []
+    return {ex: find(ex, files, submission, chosen) for ex in chosen}
 
 
 def collect(submission, chosen):
     """Copy each submitted exercise into exercises/; say what was taken."""
-    files = submitted_files(submission) if os.path.isdir(submission) else []
-    names = [e.split("/")[1] for e in chosen]
     log = []
-    for ex in chosen:
-        f = find(ex, files, submission, names)
+    for ex, (f, why) in choose(submission, chosen).items():
         if f:
             dest = os.path.join(ROOT, "exercises", ex + ".c")
             with open(f, "rb") as a, open(dest, "rb") as b:
@@ -73,7 +88,7 @@ def collect(submission, chosen):
             log.append(f"graded {os.path.relpath(f, submission)} as exercises/{ex}.c"
                        + (" (identical to the file there: kept as is)" if same else ""))
         else:
-            log.append(f"no {ex.split('/')[1]}.c submitted: exercises/{ex}.c is graded as the stub")
+            log.append(why or f"no {ex.split('/')[1]}.c submitted: exercises/{ex}.c is graded as the stub")
     return log
 
 

@@ -73,6 +73,43 @@ def submit(root, tree, exercises):
         shutil.copyfile(os.path.join(ROOT, tree, ex + ".c"), dest)
 
 
+def upload_problems(chosen):
+    """How bare uploads are matched (autograde.choose), without grading: []
+    when every exercise of the book has a name no other has, each chosen
+    exercise's bare NAME.c is graded as that exercise, and a bare NAME.c
+    that could be two exercises, or that was sent twice, is refused with a
+    sentence naming why."""
+    import autograde
+    bad = []
+    book = grade.all_exercises("exercises")
+    for name in sorted({e.split("/")[1] for e in book}):
+        same = [e for e in book if e.split("/")[1] == name]
+        if len(same) > 1:
+            bad.append(f"{name}.c names {len(same)} exercises ({', '.join(same)}): "
+                       "a bare upload of it cannot be graded")
+    with tempfile.TemporaryDirectory(prefix="uploads-") as sub:
+        for ex in chosen:
+            open(os.path.join(sub, ex.split("/")[1] + ".c"), "w").close()
+        for ex, (f, why) in autograde.choose(sub, chosen).items():
+            if not f or os.path.basename(f) != ex.split("/")[1] + ".c":
+                bad.append(f"a bare {ex.split('/')[1]}.c was not graded as {ex}: {why or 'not found'}")
+        if chosen:  # a course where two exercises share a name, and a file sent twice
+            twin = "99-twin/" + chosen[0].split("/")[1]
+            picked = autograde.choose(sub, chosen + [twin])
+            f, why = picked[chosen[0]]
+            if f or "was not graded" not in why or twin not in why:
+                bad.append(f"a bare {twin.split('/')[1]}.c, the name of both {chosen[0]} and "
+                           f"{twin}, was not refused with a sentence naming both "
+                           f"({'graded as ' + chosen[0] if f else 'said: ' + repr(why)})")
+            os.makedirs(os.path.join(sub, "again"))
+            open(os.path.join(sub, "again", chosen[0].split("/")[1] + ".c"), "w").close()
+            f, why = autograde.choose(sub, chosen)[chosen[0]]
+            if f or "uploaded 2 times" not in why:
+                bad.append(f"{chosen[0].split('/')[1]}.c sent twice was not refused with a "
+                           f"sentence ({'one was graded' if f else 'said: ' + repr(why)})")
+    return bad
+
+
 def configure(source, skipped, only=None):
     """The course.conf of this run: the bundle's own, with `skipped-speedup`
     set, and only the exercises in `only` when it is given (as an
@@ -230,6 +267,7 @@ def main():
     results, log = run(root, args.submit, args.one_core, args.skipped_speedup)
     expect = args.expect or ("full" if args.submit == "solutions" else "zero")
     bad = expectations(results, expect, args.one_core, args.skipped_speedup)
+    bad += upload_problems(grade.chosen_exercises(grade.read_config(os.path.join(ROOT, "course.conf"))[0]))
     print(f"{root}/results/results.json: score {results['score']} of {max_score(results)}, "
           f"{len(results['tests'])} tests[] entries, {len(skipped_lines(results))} skipped tests")
     for b in bad:

@@ -764,6 +764,9 @@ def check_gradescope(points, settings, seed=None):
     record("setup.sh" in names and "run_autograder" in names and not leaks and all(h in names for h in hidden),
            f"build/gradescope.zip has setup.sh, run_autograder, the private tests ({len(hidden)}) and no solution",
            f"leaks: {leaks[:3]}; private tests missing: {[h for h in hidden if h not in names]}")
+    bad = sim.upload_problems(chosen)
+    record(not bad, "Gradescope uploads: each exercise's bare NAME.c is graded as that exercise; "
+           "a name two exercises share, or a file sent twice, is refused with a sentence", "; ".join(bad)[:600])
     root = tempfile.mkdtemp(prefix="autograder-")
     # The solutions on one core, as on Gradescope's default autograder, under
     # both settings; the stubs on all cores, and on one core where it
