@@ -8,9 +8,10 @@ grader/sampler.h), prints one line per worker with its share of the run,
 and draws build/trace/NN-slug/name.svg with tools/trace.gp: one lane
 per task, coloured by what it was doing, time across.
 
-For an MPI exercise the record is the whole job of one round: the
-calibration kernel, the reference and your version, one after the other,
-each rank with its threads (Open MPI starts helper threads; they sleep).
+For an MPI exercise the record is one round of one job, sampled while
+every rank runs your version (rank 0 marks that window), one lane per
+rank; mpirun and Open MPI's helper threads (asleep) are left out.  A rank
+waiting in a blocking MPI call shows as running: Open MPI spins there.
 """
 
 import os
@@ -23,19 +24,32 @@ COLOUR = {"R": 1, "W": 2, "S": 3, "D": 4}  # the colours of trace.gp's key
 
 
 def read_record(path):
-    """(tasks, columns, comments): tasks as dicts, columns as (t, states)."""
-    tasks, cols, notes = [], [], []
+    """(tasks, columns, comments, ranks): tasks as dicts, columns as
+    (t, states), ranks as {pid: rank} for an MPI job ("# rank R pid P")."""
+    tasks, cols, notes, ranks = [], [], [], {}
     for line in open(path):
         w = line.split()
         if line.startswith("# run:") or line.startswith("# cause:") or line.startswith("# verdict:") or line.startswith("# record:"):
             notes.append(line[2:].strip())
+        elif line.startswith("# rank ") and len(w) == 5:
+            ranks[int(w[4])] = int(w[2])
         elif w and w[0] == "task":
             i, pid, tid = int(w[1]), int(w[2]), int(w[3])
             tasks.append(dict(i=i, pid=pid, tid=tid, born=float(w[4]), died=float(w[5]),
                               cpu=float(w[6]), slices=int(w[7]), worker=w[8] == "1", caller=w[9] == "1"))
         elif w and w[0] == "col":
             cols.append((float(w[1]), w[2] if len(w) > 2 else ""))
-    return tasks, cols, notes
+    return tasks, cols, notes, ranks
+
+
+def name_ranks(tasks, ranks):
+    """An MPI job: one lane per rank (its main thread), in rank order; the
+    rest (mpirun, Open MPI's helper threads) are left out and counted."""
+    mains = sorted((t for t in tasks if ranks.get(t["tid"]) is not None),
+                   key=lambda t: ranks[t["tid"]])
+    for t in mains:
+        t["name"] = f"rank {ranks[t['tid']]} (process {t['pid']})"
+    return mains, len(tasks) - len(mains)
 
 
 def name_tasks(tasks):
@@ -71,9 +85,11 @@ def summary(tasks, cols, length):
 
 
 def lanes(tasks, cols, out):
-    """Segments for gnuplot: lane, start, end, colour (one per state run)."""
+    """Segments for tools/trace.gp: its lane names, then one line per run
+    of a state: key, lane, start, end, colour."""
     with open(out, "w") as f:
-        f.write("# lane t0 t1 colour (1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O)\n")
+        f.write("# columns: key lane t0_s t1_s state (1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O)\n")
+        f.write("".join(f"# lane {i} {t['name']}\n" for i, t in enumerate(tasks)))
         step = cols[1][0] - cols[0][0] if len(cols) > 1 else 0.002
         for lane, t in enumerate(tasks):
             start, cur = None, None
@@ -81,7 +97,7 @@ def lanes(tasks, cols, out):
                 s = states[t["i"]] if t["i"] < len(states) else "."
                 if s != cur:
                     if cur in COLOUR:
-                        f.write(f"{lane} {start:.4f} {time:.4f} {COLOUR[cur]}\n")
+                        f.write(f"lane{lane} {lane} {start:.4f} {time:.4f} {COLOUR[cur]}\n")
                     start, cur = time, s
 
 
@@ -93,7 +109,7 @@ def main():
         sys.exit(f"{ex} has no speedup test to trace")
     tree = os.environ.get("TRACE_TREE", "check")  # sol: the reference solution
     binary = os.environ.get("TRACE_BINARY") or os.path.join("build", tree, ex)  # a mutant's
-    if subprocess.call(["make", "-s", binary] + ([binary + ".mpi"] if ex.startswith("08-") else []),
+    if subprocess.call(["make", "-s", binary] + ([binary + ".mpi"] if os.path.exists(os.path.join(ROOT, "tests", ex + ".mpi.c")) else []),
                        cwd=ROOT) != 0:
         sys.exit(f"the tests of {ex} do not build: run make check EX={ex}")
     out = os.path.join(ROOT, "build", "trace", ex if "--" not in binary else binary.split("build/", 1)[-1])
@@ -108,17 +124,22 @@ def main():
                 if l.startswith("[----]   ") and l[9:].strip()]
         sys.exit(f"no record was written: the run of {ex} failed first: "
                  f"{' '.join(said) or run.stdout[-1500:]}")
-    tasks, cols, notes = read_record(out + ".dat")
-    name_tasks(tasks)
+    tasks, cols, notes, ranks = read_record(out + ".dat")
     length = max([t["died"] for t in tasks] + [1e-9])
+    left_out = 0
+    if ranks:
+        tasks, left_out = name_ranks(tasks, ranks)
+    else:
+        name_tasks(tasks)
     for n in notes:
         print(n)
-    print(f"one lane per task, time across ({length * 1e3:.0f} ms; # running, - waiting for a CPU, . asleep):")
+    what = "rank" if ranks else "task"
+    print(f"one lane per {what}, time across ({length * 1e3:.0f} ms; # running, - waiting for a CPU, . asleep):")
     print("\n".join(summary(tasks, cols, length)))
+    if left_out:
+        print(f"  ({left_out} threads of mpirun and Open MPI's helpers left out)")
     lanes(tasks, cols, out + ".lanes")
-    with open(out + ".names", "w") as f:
-        f.write("".join(f"{i} \"{t['name']}\"\n" for i, t in enumerate(tasks)))
-    gp = (f"datafile='{out}.lanes'; names='{out}.names'; ntasks={len(tasks)}; "
+    gp = (f"datafile='{out}.lanes'; ntasks={len(tasks)}; "
           f"set terminal svg size 900,{160 + 40 * len(tasks)} dynamic font 'DejaVu Sans,12' "
           f"background rgb 'white'; set output '{out}.svg'")
     if subprocess.call(["gnuplot", "-e", gp, os.path.join(ROOT, "tools", "trace.gp")]) == 0:
