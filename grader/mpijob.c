@@ -461,9 +461,10 @@ struct rounds {
         par_cpu[MAX_ROUNDS], kn_cpu[MAX_ROUNDS];
     double k1_own[MAX_ROUNDS], seq_own[MAX_ROUNDS]; /* share of a core, alone */
     /* each rank in the learner's step: pid, seconds until it returned,
-     * seconds blocked in MPI calls, CPU seconds (harness.h) */
+     * seconds blocked in MPI calls, CPU seconds, CPU seconds inside
+     * blocking MPI calls (harness.h) */
     int nranks[MAX_ROUNDS];
-    double rank[MAX_ROUNDS][RANKS_SEEN][4];
+    double rank[MAX_ROUNDS][RANKS_SEEN][5];
 };
 
 static void parse_rounds(const char *out, struct rounds *m)
@@ -475,7 +476,8 @@ static void parse_rounds(const char *out, struct rounds *m)
         double *f = m->rank[i][0];
         if (sscanf(p, "rank %d", &r) == 1 && r >= 0 && r < RANKS_SEEN) {
             f = m->rank[i][r];
-            if (sscanf(p, "rank %*d %lf %lf %lf %lf", &f[0], &f[1], &f[2], &f[3]) == 4)
+            if (sscanf(p, "rank %*d %lf %lf %lf %lf %lf", &f[0], &f[1], &f[2],
+                       &f[3], &f[4]) == 5)
                 m->nranks[i] = r + 1 > m->nranks[i] ? r + 1 : m->nranks[i];
         } else if (sscanf(p, "round %lf %lf %lf %lf %lf %lf %d %lf %lf", &m->k1[i],
                    &m->kn[i], &m->seq[i], &m->par[i], &m->par_cpu[i],
@@ -488,11 +490,13 @@ static void parse_rounds(const char *out, struct rounds *m)
 
 /* ---- why a job was slow: each rank's own figures ------------------- */
 
-/* A rank's work is its time in the learner's call outside blocking MPI
- * calls (Open MPI spins while it waits, so CPU time would count waiting
- * as work).  Thresholds: a balanced pair splits about 50:50; the cyclic
- * and root-only mutants leave one rank above 95%; the uneven-blocks
- * mutant (1:3) leaves the light rank near half the mean. */
+/* A rank's work is its CPU time in the learner's call outside blocking
+ * MPI calls: Open MPI spins while it waits, so its whole CPU time would
+ * count waiting as work, and wall time would count a rank that the
+ * scheduler set aside on a busy machine as working.  Thresholds: a
+ * balanced pair splits about 50:50; the cyclic and root-only mutants
+ * leave one rank above 95%; the uneven-blocks mutant (1:3) leaves the
+ * light rank near half the mean. */
 #define RANK_TOP 0.85 /* one rank's share of all the ranks' work */
 #define RANK_LOW 0.70 /* the lightest rank's work over the mean rank's */
 
@@ -502,13 +506,13 @@ static const char *const mpi_cause_name[MC_COUNT] = {
 };
 
 /* Classify one round; the cause as one clause with its figures in buf. */
-static enum mpi_cause mpi_diagnose(const double (*rk)[4], int n, int master,
+static enum mpi_cause mpi_diagnose(const double (*rk)[5], int n, int master,
                                    char *buf, size_t len)
 {
     double work[RANKS_SEEN], sum = 0;
     int top = 0, low = 0;
     for (int r = 0; r < n && r < RANKS_SEEN; r++) {
-        work[r] = rk[r][1] > rk[r][2] ? rk[r][1] - rk[r][2] : 0;
+        work[r] = rk[r][3] > rk[r][4] ? rk[r][3] - rk[r][4] : 0;
         sum += work[r];
         top = work[r] > work[top] ? r : top;
         low = work[r] < work[low] ? r : low;
@@ -519,21 +523,22 @@ static enum mpi_cause mpi_diagnose(const double (*rk)[4], int n, int master,
     double share = work[top] / sum, mean = sum / n;
     if (share > RANK_TOP && master && top == 0) {
         snprintf(buf, len, "rank 0, the master, did %.0f%% of the ranks' "
-                 "work (their time in the call outside blocking MPI calls) "
-                 "while the workers waited for chunks: the master kept the "
-                 "work instead of handing it out", 100 * share);
+                 "work (their CPU time outside blocking MPI calls) while the "
+                 "workers waited for chunks: the master kept the work "
+                 "instead of handing it out", 100 * share);
         return MC_MASTER;
     }
     if (share > RANK_TOP) {
         snprintf(buf, len, "rank %d did %.0f%% of the ranks' work (their "
-                 "time in the call outside blocking MPI calls) while the "
-                 "others waited in MPI calls: one rank did the work", top,
+                 "CPU time outside blocking MPI calls) while the others "
+                 "waited in MPI calls: one rank did the work", top,
                  100 * share);
         return MC_ONE;
     }
     if (work[low] < RANK_LOW * mean) {
-        snprintf(buf, len, "rank %d worked %.3f s and then waited %.3f s in "
-                 "MPI calls, while rank %d worked %.3f s: the work is not "
+        snprintf(buf, len, "rank %d computed for %.3f s of CPU time and "
+                 "waited %.3f s in MPI calls, while rank %d computed for "
+                 "%.3f s: the work is not "
                  "split evenly between the ranks (blocks of unequal size, "
                  "or equal blocks of numbers that do not cost the same?)", low, work[low], rk[low][2], top,
                  work[top]);
@@ -551,7 +556,7 @@ static const char *mpi_cause_of(const struct rounds *m, int master, char *buf,
     char said[MC_COUNT][400];
     for (int i = 0; i < m->n; i++) {
         char clause[400];
-        enum mpi_cause c = mpi_diagnose((const double (*)[4])m->rank[i],
+        enum mpi_cause c = mpi_diagnose((const double (*)[5])m->rank[i],
                                         m->nranks[i], master, clause, sizeof clause);
         count[c]++;
         snprintf(said[c], sizeof said[c], "%s", clause);
@@ -661,7 +666,7 @@ static enum gr_verdict trace_job(struct judging *j, const char *path, char *msg,
     FILE *f = gr_record_write(&record, path) == 0 ? fopen(path, "a") : NULL;
     if (f) { /* the judge's own verdict on this one round, when it failed */
         char clause[400];
-        enum mpi_cause c = mpi_diagnose((const double (*)[4])j->m.rank[0],
+        enum mpi_cause c = mpi_diagnose((const double (*)[5])j->m.rank[0],
                                         j->m.nranks[0], j->s->master, clause,
                                         sizeof clause);
         fprintf(f, "# run: %s, %d ranks, the first round's run of this "

@@ -66,9 +66,21 @@ static int norm(int v, int any)
     return v == any ? GR_MPI_ANY : v;
 }
 
+/* This process's CPU seconds (every thread's), for the time spent
+ * inside blocking calls: Open MPI spins there while it waits for a peer,
+ * so CPU time counts as work only outside them. */
+static double proc_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+static double blocked_s, blocked_cpu, cpu_at_enter;
+
 /* A blocking call starts: note it, and when. */
 static void enter(int op, int peer, int tag, int root, long count)
 {
+    cpu_at_enter = proc_cpu();
     me->op = op;
     me->peer = peer;
     me->tag = tag;
@@ -88,15 +100,13 @@ static void enter_send(int op, int dest, int tag, long count)
     enter(op, dest, tag, N, count);
 }
 
-/* Seconds this rank spent inside blocking MPI calls: time it waited for
- * a peer (Open MPI spins there, so its CPU time cannot tell this apart
- * from work). */
-static double blocked_s;
-
+/* The call ends: add its time and CPU time to this rank's time blocked
+ * in MPI calls. */
 static int leave(int rc)
 {
     me->in_call = 0;
     blocked_s += now_s() - me->since;
+    blocked_cpu += proc_cpu() - cpu_at_enter;
     return rc;
 }
 
@@ -461,8 +471,9 @@ static double cpu_s(void)
 struct step {
     double wall, cpu; /* rank 0's wall time; CPU time of every rank */
     double own;       /* rank 0's own CPU time */
-    double mine[4];   /* this rank: pid, seconds until its fn returned,
-                         seconds of them blocked in MPI calls, CPU seconds */
+    double mine[5];   /* this rank: pid, seconds until its fn returned,
+                         seconds of them blocked in MPI calls, CPU seconds,
+                         CPU seconds of them inside blocking MPI calls */
 };
 
 /* One timed step: everyone starts together; `all` says whether every
@@ -472,34 +483,38 @@ struct step {
 static struct step timed(grh_fn fn, void *arg, void *out, int all, int mark)
 {
     grh_wait_all();
-    double t0 = now_s(), c0 = cpu_s(), b0 = blocked_s;
+    double t0 = now_s(), c0 = cpu_s(), b0 = blocked_s, p0 = proc_cpu(),
+           bc0 = blocked_cpu;
     mark = mark && my_rank == 0 && !me->window[0];
     if (mark)
         me->window[0] = t0;
     if (all || my_rank == 0)
         fn(arg, out);
-    double returned = now_s() - t0, blocked = blocked_s - b0;
+    double returned = now_s() - t0, blocked = blocked_s - b0,
+           used = proc_cpu() - p0, spun = blocked_cpu - bc0;
     grh_wait_all();
     if (mark)
         me->window[1] = now_s();
     double mine = cpu_s() - c0;
-    struct step s = { now_s() - t0, 0, mine, { getpid(), returned, blocked, mine } };
+    struct step s = { now_s() - t0, 0, mine,
+                      { getpid(), returned, blocked, used, spun } };
     PMPI_Reduce(&mine, &s.cpu, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
     return s;
 }
 
 /* Rank 0 prints what each rank did in the learner's step, one line per
- * rank, for the grader's diagnosis (grader/mpijob.c):
- *   rank <r> <pid> <s until it returned> <s blocked in MPI> <CPU s> */
+ * rank, for the grader's diagnosis (grader/mpijob.c): rank, pid, seconds
+ * until it returned, seconds blocked in MPI calls, CPU seconds, and CPU
+ * seconds inside blocking MPI calls. */
 static void print_ranks(const struct step *d)
 {
-    double all[GR_MPI_MAX_RANKS][4];
+    static double all[GR_MPI_MAX_RANKS][5];
     if (n_ranks > GR_MPI_MAX_RANKS)
         return;
-    PMPI_Gather(d->mine, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    PMPI_Gather(d->mine, 5, MPI_DOUBLE, all, 5, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     for (int r = 0; my_rank == 0 && r < n_ranks; r++)
-        printf("rank %d %.0f %.6f %.6f %.6f\n", r, all[r][0], all[r][1],
-               all[r][2], all[r][3]);
+        printf("rank %d %.0f %.6f %.6f %.6f %.6f\n", r, all[r][0], all[r][1],
+               all[r][2], all[r][3], all[r][4]);
 }
 
 /* The kernel again, handed out the way a master hands out work: rank 0

@@ -46,7 +46,8 @@ _Noreturn void grh_finish(void);
  *   round <k1 s> <kN s> <seq s> <par s> <par cpu/wall> <kN cpu/wall> <same>
  * `same` is 1 when the parallel result equals the reference's.  Before
  * each round line come the ranks' own figures in the learner's step:
- *   rank <r> <pid> <s until it returned> <s blocked in MPI calls> <CPU s> */
+ *   rank <r> <pid> <s until it returned> <s blocked in MPI calls> <CPU s>
+ *        <CPU s inside blocking MPI calls> */
 typedef void (*grh_fn)(void *arg, void *out);
 struct grh_speedup {
     grh_fn sequential; /* run on rank 0 only */
