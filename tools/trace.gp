@@ -7,7 +7,7 @@
 # seconds, state 1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O;
 # later columns are not drawn.
 set xlabel 'time since the call (ms)'
-set yrange [-0.7:ntasks-0.3] reverse
+set yrange [ntasks-0.3:-0.7]  # lane 0 at the top
 set ytics nomirror ("" -10)  # explicit labels only, added below
 set grid xtics
 set key outside top center horizontal
