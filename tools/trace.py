@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """trace.py: `make trace EX=NN-slug/name` shows what your workers did.
 
-It builds the exercise's tests with your code, runs its speedup test once
-with GRADER_TRACE set (the judge then samples one run of your version,
+It builds the exercise's tests with your code, runs one speedup test
+(the last in the test file, or TRACE_TEST=name) with GRADER_TRACE set
+(the judge then samples one run of your version,
 every task about every 2 ms, and writes the record instead of judging:
 grader/sampler.h), prints one line per worker with its share of the run,
 and draws build/trace/NN-slug/name.svg with tools/trace.gp: one lane
@@ -15,6 +16,7 @@ waiting in a blocking MPI call shows as running: Open MPI spins there.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -105,8 +107,12 @@ def main():
     ex = sys.argv[1] if len(sys.argv) > 1 else ""
     if "/" not in ex or not os.path.exists(os.path.join(ROOT, "tests", ex + ".c")):
         sys.exit("usage: make trace EX=NN-slug/name (an exercise with a speedup test)")
-    if "Test(speedup" not in open(os.path.join(ROOT, "tests", ex + ".c")).read():
+    tests = re.findall(r"Test\(speedup,\s*(\w+)\)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
+    if not tests:
         sys.exit(f"{ex} has no speedup test to trace")
+    # One test, or each would overwrite the record: TRACE_TEST=name, or the
+    # file's last (exercise 3.1: the one against a static split).
+    test = os.environ.get("TRACE_TEST") or tests[-1]
     tree = os.environ.get("TRACE_TREE", "check")  # sol: the reference solution
     binary = os.environ.get("TRACE_BINARY") or os.path.join("build", tree, ex)  # a mutant's
     if subprocess.call(["make", "-s", binary] + ([binary + ".mpi"] if os.path.exists(os.path.join(ROOT, "tests", ex + ".mpi.c")) else []),
@@ -117,7 +123,7 @@ def main():
     if os.path.exists(out + ".dat"):
         os.remove(out + ".dat")
     env = dict(os.environ, GRADER_TRACE=out + ".dat", GRADER_RERUN=f"make trace EX={ex}")
-    run = subprocess.run([os.path.join(ROOT, binary), "--filter", "speedup/*", "-j1"], cwd=ROOT,
+    run = subprocess.run([os.path.join(ROOT, binary), "--filter", f"speedup/{test}", "-j1"], cwd=ROOT,
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if not os.path.exists(out + ".dat"):
         said = [l[6:].strip() for l in run.stdout.splitlines()
