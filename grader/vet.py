@@ -159,6 +159,8 @@ def main():
     check KEEP SOURCE -- CC...: vet the learner's source."""
     cmd, args = sys.argv[1], sys.argv[2:]
     cc = args[args.index("--") + 1:] if "--" in args else []
+    if cc[:1] == ["ccache"]:  # vetting reads the compiler's own outputs, never a cache's
+        cc = cc[1:]
     if cmd == "contract":
         names = contract(args[0], cc)
         with open(args[1], "w") as f:

@@ -23,6 +23,7 @@ packages=(
   similarity-tester       # make similarity: sim_c compares submissions locally
   liburing-dev            # the io_uring chapter (liburing 2.3 on Debian 12)
   linux-perf              # its benches count system calls (perf stat)
+  ccache                  # rebuilds of unchanged sources (the student copy make test grades)
 )
 
 missing=()
