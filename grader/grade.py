@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import pwd
@@ -171,13 +172,15 @@ def explain_build_failure(output):
 
 def build_all(targets, jobs):
     """Build each target on its own, so one broken exercise cannot hide the
-    others; the shared libraries are built once first."""
-    libs = make(["build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])
-    if libs.returncode != 0:
-        msg = explain_build_failure(libs.stdout + libs.stderr)
-        return {t: msg for t in targets}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = dict(zip(targets, pool.map(make, [[t] for t in targets])))
+    others; the shared libraries are built once first.  A build holds the
+    timing lock, shared: compiling beside a timed suite would skew it."""
+    with timing_lock(exclusive=False):
+        libs = make(["build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])
+        if libs.returncode != 0:
+            msg = explain_build_failure(libs.stdout + libs.stderr)
+            return {t: msg for t in targets}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = dict(zip(targets, pool.map(make, [[t] for t in targets])))
     return {t: None if r.returncode == 0 else explain_build_failure(r.stdout + r.stderr)
             for t, r in results.items()}
 
@@ -248,17 +251,23 @@ def find_user():
     return pw if probe.returncode == 0 else None
 
 
+_phases = itertools.count()
+
+
 def delegated_cgroup(pw):
     """A pids cgroup (v1) that the unprivileged user owns, so that the
     sandbox, running as that user, can still make one per call under it
-    and cap every task, threads and raw forks included.  None where there
-    is no v1 pids hierarchy (the sandbox then falls back, and says so)."""
+    and cap every task, threads and raw forks included.  One per phase:
+    everything a phase started stays in it, so phases of several exercises
+    can run at once and each one's leftovers are told apart.  None where
+    there is no v1 pids hierarchy (the sandbox then falls back, and says
+    so)."""
     try:
         with open("/proc/self/cgroup") as f:
             own = [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
         if not own:
             return None
-        d = "/sys/fs/cgroup/pids" + own[0].rstrip("/") + f"/grader-run-{os.getpid()}"
+        d = CGROUP_ROOT + own[0].rstrip("/") + f"/grader-run-{os.getpid()}-{next(_phases)}"
         os.makedirs(d, exist_ok=True)
         for name in ("", "cgroup.procs", "tasks"):
             os.chown(os.path.join(d, name), pw.pw_uid, pw.pw_gid)
@@ -306,25 +315,27 @@ def run_as():
 
 
 _subreaper = []
+_active = {}  # the test programs running now (pid -> their phase's cgroup)
+_active_lock = threading.Lock()
+_spawn_lock = threading.Lock()
 
 
 def reap_leftovers():
     """Orphans of the test program come back to grade.py, a child
     subreaper (prctl PR_SET_CHILD_SUBREAPER): a daemon that left the process
     group escapes the group kill, not this.  Kill and reap every one, and
-    say so.  Returns a note for the log ("" when none)."""
-    if not _subreaper:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-        _subreaper.append(True)
+    say so; leave alone what belongs to a phase still running (its test
+    program, and anything in its cgroup).  Returns a note for the log ("" when
+    none)."""
+    set_subreaper()
     # What the group kill (or PDEATHSIG) already hit needs a moment to
     # die: only a process still alive after half a second escaped.
     deadline = time.time() + 0.5
-    while children_of(os.getpid()) and time.time() < deadline:
+    while leftovers() and time.time() < deadline:
         time.sleep(0.01)
     found = 0
     for _ in range(50):
-        kids = children_of(os.getpid())
+        kids = leftovers()
         if not kids:
             break
         for pid in kids:
@@ -338,12 +349,59 @@ def reap_leftovers():
     return f"\n[{LEFTOVER}: {found} stopped]"
 
 
+def set_subreaper():
+    if not _subreaper:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        _subreaper.append(True)
+
+
+def leftovers():
+    """grade.py's living children that no running phase owns."""
+    with _spawn_lock:  # no phase half-started while we look
+        with _active_lock:
+            running = dict(_active)
+        groups = [g[len(CGROUP_ROOT):] for g in running.values() if g]
+        return [pid for pid in children_of(os.getpid(), running)
+                if not any(in_cgroup(pid, g) for g in groups)]
+
+
+CGROUP_ROOT = "/sys/fs/cgroup/pids"
+
+
+def in_cgroup(pid, group):
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            paths = [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
+    except OSError:
+        return False
+    return any(p == group or p.startswith(group + "/") for p in paths)
+
+
+def parallel_phases():
+    """How many test programs may run at once: one per core where each
+    phase gets its own cgroup (as root, tests run as nobody), so that a
+    leftover process is always charged to the exercise that left it;
+    otherwise one, as an orphan could not be told apart.  Timed suites
+    still run alone (timing_lock)."""
+    pw = target_user()
+    probe = delegated_cgroup(pw) if pw else None
+    if not probe:
+        return 1
+    release_cgroup(probe)
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
 LEFTOVER = "a process outlived the test program (it left its process group: a daemon?)"
 
 
-def children_of(ppid):
-    """Living children of ppid, from /proc (a zombie is reaped, not listed)."""
-    kids = []
+def children_of(ppid, skip=()):
+    """Living children of ppid that left grade.py's session, from /proc (a
+    zombie among them is reaped, not listed).  What grade.py runs itself
+    (make, a test program's listing) stays in its session; every phase
+    starts a new one, which nothing it runs can leave for ours.  `skip`:
+    the test programs of phases still running, for their Popen to reap."""
+    kids, ours = [], os.getsid(0)
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -352,12 +410,13 @@ def children_of(ppid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == ppid:
-            if fields[0] == "Z":
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(int(d), os.WNOHANG)
-            else:
-                kids.append(int(d))
+        if int(fields[1]) != ppid or int(fields[3]) == ours or int(d) in skip:
+            continue
+        if fields[0] == "Z":
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(int(d), os.WNOHANG)
+        else:
+            kids.append(int(d))
     return kids
 
 
@@ -392,21 +451,27 @@ def run_phase(binary, pattern, jobs, env):
     line and environment are the same for every phase: the pattern and job
     count go down a pipe, and the JSON report comes back on another that
     only the runner holds (grader/channel.c)."""
+    set_subreaper()
     pw = target_user()
     cgroup = delegated_cgroup(pw) if pw else None
-    control_w, report_r, state = open_channels(pw)
-    env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD),
-               GRADER_STATE_DIR=state)
+    env = dict(env, GRADER_CONTROL_FD=str(CONTROL_FD), GRADER_REPORT_FD=str(REPORT_FD))
     if pw:  # root's PATH and HOME may hold folders that user cannot enter
         env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp")
     cmd = [binary, "--timeout=120", f"--json=/dev/fd/{REPORT_FD}", "--color=never", "-S"]
-    try:
-        p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, start_new_session=True, pass_fds=(REPORT_FD, CONTROL_FD),
-                             preexec_fn=unprivileged(cgroup))
-    finally:
-        os.close(REPORT_FD)
-        os.close(CONTROL_FD)
+    # One spawn at a time: the pipes sit at the same fd numbers in every
+    # phase, and a phase is registered before anyone looks for leftovers.
+    with _spawn_lock:
+        control_w, report_r, state = open_channels(pw)
+        env["GRADER_STATE_DIR"] = state
+        try:
+            p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, start_new_session=True, pass_fds=(REPORT_FD, CONTROL_FD),
+                                 preexec_fn=unprivileged(cgroup))
+        finally:
+            os.close(REPORT_FD)
+            os.close(CONTROL_FD)
+        with _active_lock:
+            _active[p.pid] = cgroup
     with contextlib.suppress(BrokenPipeError):  # a runner that died at once
         os.write(control_w, f"{pattern}\n{jobs}\n".encode())
     os.close(control_w)
@@ -424,6 +489,8 @@ def run_phase(binary, pattern, jobs, env):
             os.killpg(p.pid, signal.SIGKILL)
     if cgroup:
         release_cgroup(cgroup)
+    with _active_lock:
+        del _active[p.pid]
     out += reap_leftovers()
     reader.join()
     os.close(report_r)
@@ -551,7 +618,7 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
                        "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
     for pattern, jobs, wanted in phases:
-        with timing_lock(jobs == 1):
+        with timing_lock(exclusive=jobs == 1):
             got, out, killed = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:
@@ -591,10 +658,10 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
     public = {e: f"build/{d}/{e}" for e in exercises}
     private = {e: f"build/hidden/{d}/{e}" for e in exercises if hidden and has_hidden(e)}
     built = build_all(list(public.values()) + list(private.values()), jobs or os.cpu_count() or 2)
-    for ex in exercises:
+
+    def one(ex):
         if built[public[ex]]:
-            yield ex, {"tests": [], "hidden": [], "build_error": built[public[ex]]}
-            continue
+            return {"tests": [], "hidden": [], "build_error": built[public[ex]]}
         result = run_exercise(ex, os.path.join(ROOT, public[ex]), tree, settings)
         result["hidden"] = []
         if ex in private:
@@ -606,22 +673,34 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
                 result["log"] = result.get("log", "") + h.get("log", "")
                 if h.get("error"):
                     result["error"] = result.get("error") or "private tests: " + h["error"]
-        yield ex, result
+        return result
+    # Several exercises at once where their leftovers can be told apart
+    # (parallel_phases); the results still come back in course order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel_phases()) as pool:
+        futures = [pool.submit(one, ex) for ex in exercises]
+        for ex, f in zip(exercises, futures):
+            yield ex, f.result()
 
 
 @contextlib.contextmanager
 def timing_lock(exclusive):
-    """Timed suites take a lock shared by every grader of this user on this
-    machine, so two `make check` runs never measure speedups at once."""
-    if not exclusive:
-        yield
-        return
-    with open(f"/tmp/concurrency-in-c-timing-{os.getuid()}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    """Timed suites run alone: they hold this machine-wide lock (one per
+    user) exclusively, and every other test phase holds it shared, so
+    untimed tests of many exercises, or of two `make check` runs, may
+    overlap each other but never a measurement.  A gate taken first gives
+    a waiting timed suite its turn: readers queue behind it, so a stream
+    of untimed phases cannot starve it."""
+    base = f"/tmp/concurrency-in-c-timing-{os.getuid()}"
+    with open(base + ".gate", "a") as gate, open(base + ".lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def rerun_command(ex, tree):

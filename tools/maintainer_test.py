@@ -24,6 +24,7 @@ It ends with one line: "N passed, N failed".  While writing a chapter,
 `make test STAGE=k` (`--stage k`, or `a,b`) runs only the stages named.
 """
 
+import concurrent.futures
 import json
 import os
 import re
@@ -32,7 +33,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "grader"))
@@ -45,29 +48,55 @@ counts = {"passed": 0, "failed": 0, "skipped": 0}
 failures = []
 
 
+_last = [time.time()]
+_lane = threading.local()    # .buf: the lines of a stage run in the background
+_count_lock = threading.Lock()
+
+
+def emit(text):
+    """Print a line now, or keep it for later in a background lane's buffer."""
+    buf = getattr(_lane, "buf", None)
+    if buf is None:
+        print(text, flush=True)
+    else:
+        buf.append(text)
+
+
 def record(ok, name, detail=""):
+    stamp = ""
+    if os.environ.get("MT_TIMES"):  # where make test's time goes
+        last = getattr(_lane, "last", _last[0])
+        stamp = f"  [{time.time() - last:5.1f} s]"
+        _lane.last = time.time()
+    with _count_lock:
+        counts["passed" if ok else "failed" if ok is not None else "skipped"] += 1
+        if not ok and ok is not None:
+            failures.append(f"{name}: {detail}")
     if ok is None:
-        counts["skipped"] += 1
-        print(f"  skip  {name}: {detail}")
-        return
-    counts["passed" if ok else "failed"] += 1
-    if not ok:
-        failures.append(f"{name}: {detail}")
-    print(f"  {'ok  ' if ok else 'FAIL'}  {name}" + (f": {detail}" if detail and not ok else ""), flush=True)
+        emit(f"{stamp}  skip  {name}: {detail}")
+    else:
+        emit(f"{stamp}  {'ok  ' if ok else 'FAIL'}  {name}" + (f": {detail}" if detail and not ok else ""))
 
 
-stage_starts = []  # (title, time): how long each stage took, for the summary
+stage_log = []  # [title, start, end]: how long each stage took, for the summary
 
 
 def stage(title):
-    stage_starts.append((title, time.time()))
-    print(f"\n== {title}", flush=True)
+    """Open a stage (closing the lane's previous one)."""
+    close_stage()
+    _lane.current = [title, time.time(), None]
+    stage_log.append(_lane.current)
+    emit(f"\n== {title}")
+
+
+def close_stage():
+    current = getattr(_lane, "current", None)
+    if current and current[2] is None:
+        current[2] = time.time()
 
 
 def stage_times(end):
-    ends = [t for _, t in stage_starts[1:]] + [end]
-    return ", ".join(f"{title.split(')')[0]}) {e - t:.0f} s"
-                     for (title, t), e in zip(stage_starts, ends))
+    return ", ".join(f"{title.split(')')[0]}) {(e or end) - t:.0f} s" for title, t, e in stage_log)
 
 
 def has_solutions():
@@ -208,6 +237,13 @@ def check_mutants(settings):
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
+    # Their runs overlap (grade.parallel_phases), the timed suites alone;
+    # the results are read back in order.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases())
+    runs = {m: pool.submit(grade.run_exercise, m, os.path.join(ROOT, "build", "mut", m), "mutants",
+                           settings, only=must_fail(mutant_file(m)))
+            for m in muts if must_fail(mutant_file(m)) and not must_be_refused(mutant_file(m))
+            and not built[f"build/mut/{m}"]}
     for m in muts:
         wanted = must_fail(mutant_file(m))
         name = f"mutant {m}"
@@ -217,7 +253,7 @@ def check_mutants(settings):
             record("refused" in why and refusal in why, f"{name} is refused ({refusal})",
                    why or "it was built and linked: nothing refused it")
             if why:
-                print(f"          caught: {why[:160]}")
+                emit(f"          caught: {why[:160]}")
             continue
         if not wanted:
             record(False, name, "names no test (add a `must fail: suite/test` comment)")
@@ -226,8 +262,7 @@ def check_mutants(settings):
             record(False, name, built[f"build/mut/{m}"])
             continue
         # Only the tests it must fail: the rest of its suite proves nothing here.
-        r = grade.run_exercise(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
-                               only=wanted)
+        r = runs[m].result()
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
             st, msg = status.get(w, (None, ""))
@@ -242,7 +277,8 @@ def check_mutants(settings):
                 record(cause in msg, f"{name} fails {w}" + (f" naming '{cause}'" if cause else ""),
                        f"its message does not name '{cause}': {msg[:400]}")
                 at = msg.find(cause) if cause else -1
-                print(f"          caught: {msg[:160]}" + (f" ... {msg[at:at + 160]}" if at > 160 else ""))
+                emit(f"          caught: {msg[:160]}" + (f" ... {msg[at:at + 160]}" if at > 160 else ""))
+    pool.shutdown()
 
 
 # ---- (g) the grader's own tests --------------------------------------------
@@ -252,11 +288,14 @@ def check_grader(settings):
     names = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "grader", "tests"))
                    if f.endswith(".c") and not f.endswith(".tsan.c"))
     built = grade.build_all([f"build/grader/{n}" for n in names], JOBS)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases()) as pool:
+        runs = {n: pool.submit(grade.run_exercise, f"grader/{n}", os.path.join(ROOT, "build", "grader", n),
+                               "grader", settings) for n in names if not built[f"build/grader/{n}"]}
     for n in names:
         if built[f"build/grader/{n}"]:
             record(False, f"grader/{n}", built[f"build/grader/{n}"])
             continue
-        r = grade.run_exercise(f"grader/{n}", os.path.join(ROOT, "build", "grader", n), "grader", settings)
+        r = runs[n].result()
         if r.get("error"):
             record(False, f"grader/{n}", r["error"])
         for suite, test, status, msg in r["tests"]:
@@ -278,37 +317,55 @@ def check_demos():
     for t in tools:
         record(not built[t], f"{t} builds", built[t] or "")
     env = dict(os.environ, QUICK="1")
+    # Two at a time: a demo's only check is that it runs and exits 0, and
+    # many of them mostly wait (servers, sleeps, child processes).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
+        runs = [pool.submit(run_demo, d, env) for d in demos if not built[f"build/demo/{d}"]]
     for d in demos:
         if built[f"build/demo/{d}"]:
             record(False, f"demo {d}", built[f"build/demo/{d}"])
-            continue
-        start = time.time()
-        try:
-            p = subprocess.run([os.path.join(ROOT, "build", "demo", d)], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=120, start_new_session=True)
-            tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or [""]
-            record(p.returncode == 0, f"demo {d} runs ({time.time() - start:.1f} s)",
-                   f"exit status {p.returncode}: {tail[0]}")
-        except subprocess.TimeoutExpired:
-            record(False, f"demo {d} runs", "did not finish within 120 s with QUICK=1")
-        if d == "07-showdown/showdown":  # its memory pass too: every cell sampled for PSS
-            p = subprocess.run([os.path.join(ROOT, "build", "demo", d), "--pss"], cwd=ROOT,
-                               env=env, capture_output=True, text=True, timeout=120,
-                               start_new_session=True)
-            tail = (p.stdout or p.stderr).strip().splitlines()[-1:] or [""]
-            record(p.returncode == 0, f"demo {d} --pss runs", f"exit status {p.returncode}: {tail[0]}")
-        # Where io_uring is not allowed, a demo that uses it must say why
-        # and exit 0; GRADER_NO_IO_URING=1 forces that path here.
-        with open(os.path.join(ROOT, "chapters", d + ".c")) as f:
-            uses_uring = "uring_probe.h" in f.read()
-        if uses_uring:
-            p = subprocess.run([os.path.join(ROOT, "build", "demo", d)], cwd=ROOT,
-                               env=dict(env, GRADER_NO_IO_URING="1"), capture_output=True,
-                               text=True, timeout=60, start_new_session=True)
-            out = (p.stdout + p.stderr).strip()
-            record(p.returncode == 0 and "io_uring is not available here" in out,
-                   f"demo {d} skips, saying why, without io_uring",
-                   f"exit status {p.returncode}: {out[-200:]}")
+    for r in runs:
+        for ok, name, detail in r.result():
+            record(ok, name, detail)
+
+
+def run_demo(d, env):
+    """[(ok, name, detail)] for one demo: it runs (QUICK=1), and the
+    showdown's memory pass, and the io_uring skip path where it applies.
+    Never beside a timed suite: it holds the timing lock, shared."""
+    with grade.timing_lock(exclusive=False):
+        return demo_runs(d, env)
+
+
+def demo_runs(d, env):
+    out = []
+    binary = os.path.join(ROOT, "build", "demo", d)
+    start = time.time()
+    try:
+        p = subprocess.run([binary], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120, start_new_session=True)
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or [""]
+        out.append((p.returncode == 0, f"demo {d} runs ({time.time() - start:.1f} s)",
+                    f"exit status {p.returncode}: {tail[0]}"))
+    except subprocess.TimeoutExpired:
+        out.append((False, f"demo {d} runs", "did not finish within 120 s with QUICK=1"))
+    if d == "07-showdown/showdown":  # its memory pass too: every cell sampled for PSS
+        p = subprocess.run([binary, "--pss"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120, start_new_session=True)
+        tail = (p.stdout or p.stderr).strip().splitlines()[-1:] or [""]
+        out.append((p.returncode == 0, f"demo {d} --pss runs", f"exit status {p.returncode}: {tail[0]}"))
+    # Where io_uring is not allowed, a demo that uses it must say why
+    # and exit 0; GRADER_NO_IO_URING=1 forces that path here.
+    with open(os.path.join(ROOT, "chapters", d + ".c")) as f:
+        uses_uring = "uring_probe.h" in f.read()
+    if uses_uring:
+        p = subprocess.run([binary], cwd=ROOT, env=dict(env, GRADER_NO_IO_URING="1"),
+                           capture_output=True, text=True, timeout=60, start_new_session=True)
+        text = (p.stdout + p.stderr).strip()
+        out.append((p.returncode == 0 and "io_uring is not available here" in text,
+                    f"demo {d} skips, saying why, without io_uring",
+                    f"exit status {p.returncode}: {text[-200:]}"))
+    return out
 
 
 # ---- (d) and (e): the book ---------------------------------------------------
@@ -359,6 +416,14 @@ def sh(cmd, cwd, timeout=900):
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=env, stdin=subprocess.DEVNULL)
+
+
+def calm_sh(cmd, cwd):
+    """sh() for a step that grades nothing (a build, a package): it holds
+    the timing lock, shared, so no timed suite runs beside it.  Never for
+    a grader, whose own timed phases need the lock alone."""
+    with grade.timing_lock(exclusive=False):
+        return sh(cmd, cwd)
 
 
 def tail(p, n=400):
@@ -558,7 +623,7 @@ def check_dist(points, settings):
     """make dist, then the proofs that it ships no solution; the path of a
     fresh copy unpacked from the tarball, built and graded, or None."""
     chosen = grade.chosen_exercises(points)
-    p = sh(["make", "-s", "dist"], ROOT)
+    p = calm_sh(["make", "-s", "dist"], ROOT)
     record(p.returncode == 0, "make dist", tail(p))
     if p.returncode:
         return None
@@ -588,7 +653,7 @@ def check_dist(points, settings):
            ("identical to the solution: " + ", ".join(same) if same else "") +
            (" missing from the distribution: " + ", ".join(absent) if absent else ""))
     share, ex, f = largest_share(dest, chosen)
-    print(f"          (the most of one solution's own lines found in one shipped file: "
+    emit(f"          (the most of one solution's own lines found in one shipped file: "
           f"{share:.0%}{f', {ex} in {f}' if ex else ''})")
     record(share < 0.8, "no shipped file re-implements a solution (under 80% of its own lines)",
            f"{f} repeats {share:.0%} of solutions/{ex}.c")
@@ -622,7 +687,7 @@ def check_dist(points, settings):
            (f"these do not say not started: {', '.join(unstarted)}; " if unstarted else "") +
            (f"graded {len(graded)} exercises, shipped {len(shipped)}; " if graded != shipped else "") +
            f"score {results['score']}, exit status {p.returncode}; " + tail(p, 200))
-    p = sh(["make", "-s", "build/listings.ok"], copy)
+    p = calm_sh(["make", "-s", "build/listings.ok"], copy)
     record(p.returncode == 0, "every listing of the book resolves inside the distribution", tail(p))
     p = sh([sys.executable, "tools/maintainer_test.py", "--stage", "a,m"], copy)
     out = p.stdout
@@ -642,7 +707,7 @@ def check_course_choice(copy, chosen):
     with os.fdopen(fd, "w") as f:
         f.write(f"{pick[0]} 7\n{pick[1]} 3\nset name kit-choice\n")
     try:
-        p = sh(["make", "-s", "dist", f"COURSE_CONF={conf}"], ROOT)
+        p = calm_sh(["make", "-s", "dist", f"COURSE_CONF={conf}"], ROOT)
         d = os.path.join(ROOT, "build", "dist", "kit-choice")
         stubs = sorted(f[:-2] for f in files_under(os.path.join(d, "exercises")) if f.endswith(".c"))
         shipped, _ = grade.read_config(os.path.join(d, "course.conf")) if p.returncode == 0 else ({}, {})
@@ -658,7 +723,7 @@ def check_course_choice(copy, chosen):
         want = {pick[0]: 7, pick[1]: 3}
         record(got == [(e, want[e]) for e in grade.course_order(pick, want)],
                "make check COURSE_CONF=... grades only those exercises, for their points", f"{got}; " + tail(p, 200))
-        p = sh(["make", "-s", "gradescope", f"COURSE_CONF={conf}"], ROOT)
+        p = calm_sh(["make", "-s", "gradescope", f"COURSE_CONF={conf}"], ROOT)
         import zipfile
         try:
             z = zipfile.ZipFile(os.path.join(ROOT, "build", "gradescope.zip"))
@@ -677,7 +742,7 @@ def check_course_choice(copy, chosen):
         shutil.rmtree(os.path.join(ROOT, "build", "dist", "kit-choice"), ignore_errors=True)
         if os.path.exists(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz")):
             os.remove(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz"))
-        sh(["make", "-s", "gradescope"], ROOT)  # the course's own bundle again
+        calm_sh(["make", "-s", "gradescope"], ROOT)  # the course's own bundle again
 
 
 def check_hint(copy, chosen):
@@ -754,7 +819,7 @@ def check_gradescope(points, settings, seed=None):
     import gradescope_sim as sim
     import zipfile
     chosen = grade.chosen_exercises(points)
-    p = sh(["make", "-s", "gradescope"], ROOT)
+    p = calm_sh(["make", "-s", "gradescope"], ROOT)
     record(p.returncode == 0, "make gradescope", tail(p))
     if p.returncode:
         return
@@ -912,6 +977,23 @@ def check_kit(points, settings):
         shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 
 
+def second_lane(lines, trees_built, points, settings):
+    _lane.buf = lines
+    try:
+        if wanted("c"):
+            check_demos()
+        if wanted("d") or wanted("e"):
+            with grade.timing_lock(exclusive=False):
+                check_book()
+        trees_built.wait()
+        if (not CHAPTER or STAGES) and wanted("k"):
+            check_kit(points, settings)
+    except Exception:  # a crash here must not pass for a quiet lane
+        record(False, "make test's second lane (demos, book, kit)", traceback.format_exc()[-800:])
+    finally:
+        close_stage()
+
+
 def main():
     os.chdir(ROOT)
     start = time.time()
@@ -927,20 +1009,30 @@ def main():
     exercises = [e for e in grade.all_exercises("exercises") if e.startswith(CHAPTER)]
     if wanted("0"):
         check_structure(exercises, points)
-    if not CHAPTER and wanted("g"):
-        check_grader(settings)
-    if wanted("a"):
-        check_solutions(exercises, settings)
-    if wanted("b"):
-        check_stubs(exercises, settings)
+    # Two lanes at once.  This one grades (g, a, b, m); the other runs the
+    # demos and the book (c, d, e), then, once a and b have built the trees
+    # the kit grades again, the course kit (k).  Every step of either holds
+    # the grader's timing lock, shared, as grade.py's own phases do, so a
+    # timed suite still runs alone.  The other lane's lines come after.
+    grade.make(["build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])  # both lanes link them
+    trees_built, lines = threading.Event(), []
+    lane = threading.Thread(target=second_lane, args=(lines, trees_built, points, settings))
+    lane.start()
+    try:
+        if not CHAPTER and wanted("g"):
+            check_grader(settings)
+        if wanted("a"):
+            check_solutions(exercises, settings)
+        if wanted("b"):
+            check_stubs(exercises, settings)
+    finally:
+        trees_built.set()
     if wanted("m"):
         check_mutants(settings)
-    if wanted("c"):
-        check_demos()
-    if wanted("d") or wanted("e"):
-        check_book()
-    if (not CHAPTER or STAGES) and wanted("k"):
-        check_kit(points, settings)
+    close_stage()
+    lane.join()
+    for line in lines:
+        print(line)
     end = time.time()
     print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
     if failures:
