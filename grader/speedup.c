@@ -120,6 +120,7 @@ static double env_double(const char *name, double fallback)
 }
 
 struct medians {
+    int rounds;               /* how many the medians are of */
     double k1, kn, seq, par;  /* wall times */
     double par_cpu, kn_cpu;   /* CPU time / wall time of the N-worker runs */
     double k1_cpu, seq_cpu;   /* ... and of the one-worker runs */
@@ -169,15 +170,47 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
     return buf;
 }
 
+/* Rounds stop early once the verdict is clear by a wide margin: from the
+ * second round on, when every round so far scored at least CLEAR above
+ * the pass mark, or every one at least CLEAR below it, on a machine that
+ * could judge each of them (the kernel reached the bar, one-worker runs
+ * got 85% of a core).  A solution near the mark gets every round.
+ * GRADER_EARLY=0 turns it off (tools/fairness.py compares the two). */
+#define CLEAR 0.2
+
+struct bounds {
+    double pass, bar;
+};
+
+static int clear_early(const double *score, const double *fit, int n,
+                       struct bounds b)
+{
+    if (n < 2 || !strcmp(getenv("GRADER_EARLY") ? getenv("GRADER_EARLY") : "", "0"))
+        return 0;
+    int high = 1, low = 1;
+    for (int i = 0; i < n; i++) {
+        if (!fit[i])
+            return 0;
+        high &= score[i] >= b.pass + CLEAR;
+        low &= score[i] <= b.pass - CLEAR;
+    }
+    return high || low;
+}
+
 static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct kernel k1, struct kernel kn, int rounds,
-                              void *ref, void *got, struct why *causes)
+                              struct bounds bd, void *ref, void *got,
+                              struct why *causes)
 {
     memset(causes, 0, sizeof *causes);
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
-        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS];
+        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS],
+        score[MAX_ROUNDS], fit[MAX_ROUNDS];
+    /* read only when round 1 already failed */
+    a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = 1;
     uint64_t sink;
-    for (int i = 0; i < rounds && j->v == GR_PASS; i++) {
+    int i = 0;
+    while (i < rounds && j->v == GR_PASS) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
         gr_sampler_arm(&record); /* sampled too: both sides bear its cost */
         struct sample y = timed(j, kernel_run, &kn, &sink, sizeof sink, "calibration");
@@ -194,12 +227,16 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         a[i] = x.wall, b[i] = y.wall, c[i] = z.wall, d[i] = w.wall;
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
+        score[i] = (z.wall / w.wall) / (x.wall / y.wall);
+        fit[i] = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85;
+        i++;
+        if (clear_early(score, fit, i, bd))
+            break;
     }
-    return (struct medians){ median(a, rounds), median(b, rounds),
-                             median(c, rounds), median(d, rounds),
-                             median(e, rounds), median(f, rounds),
-                             median(g, rounds), median(h, rounds),
-                             median(o, rounds) };
+    int n = i > 0 ? i : 1;
+    return (struct medians){ n, median(a, n), median(b, n), median(c, n),
+                             median(d, n), median(e, n), median(f, n),
+                             median(g, n), median(h, n), median(o, n) };
 }
 
 /* Size the kernel so that one worker takes about as long as the
@@ -276,7 +313,8 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     struct why y;
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
-        struct medians m = measure(&j, s, k1, kn, rounds, ref, got, &y);
+        struct medians m = measure(&j, s, k1, kn, rounds, (struct bounds){ pass, bar },
+                                   ref, got, &y);
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
@@ -287,8 +325,8 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
             fprintf(stderr, "speedup: %s: S %.2fx, K %.2fx, score %.2f, "
                     "CPU/wall %.2f (kernel %.2f), reference %.3f s, caller's "
-                    "CPU share %.2f\n", s->what, S, K, score, m.par_cpu,
-                    m.kn_cpu, m.seq, m.par_own);
+                    "CPU share %.2f, %d rounds\n", s->what, S, K, score,
+                    m.par_cpu, m.kn_cpu, m.seq, m.par_own, m.rounds);
         /* N workers cannot make the reference more than N times faster;
          * 1.25 x N leaves room for caches.  Beyond it the code runs a
          * different algorithm (a sieve), and speed proves no parallelism. */
@@ -320,7 +358,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    "(at most 1.25 x %d = %.2fx; medians of %d interleaved "
                    "rounds, measured twice). Parallelise the reference's "
                    "method, as the contract asks",
-                   s->what, workers, S, eff, eff, most, rounds);
+                   s->what, workers, S, eff, eff, most, m.rounds);
         else if (caller_works)
             reject(&once, GR_FAIL, "%s: the work ran in the wrong place: the "
                    "caller itself used %.0f%% of the CPU time and its "
@@ -328,14 +366,14 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    "medians of %d rounds, measured twice): the child "
                    "processes must do the counting",
                    s->what, 100 * m.par_own, 100 * (1 - m.par_own),
-                   100 * CALLER_SHARE, rounds);
+                   100 * CALLER_SHARE, m.rounds);
         else if (score < pass)
             reject(&once, GR_FAIL, "%s: not enough speedup: with %d workers it "
                    "ran %.2fx faster than the sequential reference, while a "
                    "calibration kernel reached %.2fx on this machine in the "
                    "same run (score %.2f, pass mark %.2f; medians of %d "
                    "interleaved rounds, measured twice)%s%s",
-                   s->what, workers, S, K, score, pass, rounds,
+                   s->what, workers, S, K, score, pass, m.rounds,
                    m.par_cpu < need_cpu ? ". Its CPU time was about its wall "
                    "time: the work ran on one core at a time" : "",
                    cause_of(&y, why, sizeof why));

@@ -26,7 +26,6 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +33,10 @@ sys.path.insert(0, os.path.join(ROOT, "grader"))
 import grade  # noqa: E402
 
 RUNS = int(os.environ.get("FAIRNESS_RUNS", "15"))
-HOGS = [int(h) for h in os.environ.get("FAIRNESS_HOGS", "0 1").split()]
+HOGS = [float(h) for h in os.environ.get("FAIRNESS_HOGS", "0 0.5 1").split()]
+# GRADER_EARLY (grader/speedup.c): 1 stops the rounds once the verdict is
+# clear by a wide margin, 0 always runs them all; "0 1" measures both.
+EARLY = os.environ.get("FAIRNESS_EARLY", "1").split()
 
 
 def machine():
@@ -95,9 +97,9 @@ def verdict(status, should):
     return "pass" if status == "PASSED" else "fail"
 
 
-def run_once(binary, test):
-    with tempfile.TemporaryDirectory() as tmp:
-        got, out = grade.run_phase(os.path.join(ROOT, binary), test, 1, os.path.join(tmp, "r"), dict(os.environ))
+def run_once(binary, test, early):
+    env = dict(os.environ, GRADER_EARLY=early)
+    got, out, _ = grade.run_phase(os.path.join(ROOT, binary), test, 1, env)
     # Criterion also reports the tests its filter left out, as skipped.
     mine = [g for g in got or [] if f"{g[0]}/{g[1]}" == test]
     if not mine:
@@ -105,8 +107,66 @@ def run_once(binary, test):
     return mine[0][2], mine[0][3]
 
 
+# A hog spins; a half hog spins 10 ms and sleeps 10 ms, as a machine
+# that is busy half the time (an editor's indexer, a browser tab).
+HALF = "import time\nwhile 1:\n    t = time.time() + 0.01\n    while time.time() < t: pass\n    time.sleep(0.01)"
+
+
 def hogs(n):
-    return [subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(n)]
+    whole, half = int(n), n - int(n) >= 0.5
+    return ([subprocess.Popen(["sh", "-c", "while :; do :; done"], start_new_session=True) for _ in range(whole)] +
+            ([subprocess.Popen([sys.executable, "-c", HALF], start_new_session=True)] if half else []))
+
+
+def load_name(n):
+    if n == 0:
+        return "idle", "idle"
+    if n == 0.5:
+        return "half_hog", "half"
+    return f"{n:g}_hog" + ("s" if n > 1 else ""), f"hog{n:g}"
+
+
+def measure_case(load, tag, early, key, what, binary, test, should):
+    """RUNS verdicts of one test under one load: the data file's row."""
+    load_avg = os.getloadavg()[0]  # the machine's own load, before this case
+    count = {"pass": 0, "fail": 0, "skip": 0}
+    notes, seconds = [], 0.0
+    for i in range(RUNS):
+        t = time.time()
+        status, msg = run_once(binary, test, early)
+        seconds += time.time() - t
+        v = verdict(status, should)
+        count[v] += 1
+        wrong = (v == "fail") if should == "pass" else (v == "pass")
+        if wrong or (v == "skip" and not any(n.startswith("skip") for n in notes)):
+            notes.append(("skip: " if v == "skip" else "") + msg[:300])
+        print(f"  {load:>8} early={early} {what:<45} run {i + 1:>2}: {v}", file=sys.stderr, flush=True)
+    for note in notes[:3]:
+        print(f"    {'why' if note.startswith('skip') else 'wrong verdict'}: {note}", file=sys.stderr)
+    expect = "pass" if should == "pass" else "fail"
+    wrong = count["fail"] if expect == "pass" else count["pass"]
+    judged = RUNS - count["skip"]
+    return (f"{tag}-{key}" + ("" if early == "1" else "-allrounds"), load, what.replace(" ", "_"),
+            expect, RUNS, count["pass"], count["fail"], count["skip"], wrong,
+            f"{100 * wrong / judged:.0f}" if judged else "-", f"{load_avg:.2f}", early,
+            f"{seconds / RUNS:.2f}")
+
+
+def measure_load(n, cases):
+    """The rows of every case, every early mode, under one load."""
+    rows = []
+    load, tag = load_name(n)
+    running = hogs(n)
+    time.sleep(0.5 if n else 0)
+    try:
+        for early in EARLY:
+            for key, what, binary, test, should in cases:
+                rows.append(measure_case(load, tag, early, key, what, binary, test, should))
+    finally:
+        for h in running:
+            h.kill()
+            h.wait()
+    return rows
 
 
 def main():
@@ -123,41 +183,16 @@ def main():
         sys.exit("fairness: cannot build " + "; ".join(f"{b}: {e}" for b, e in broken.items()))
     rows = []
     start = time.time()
-    for n in HOGS:
-        load = "idle" if n == 0 else f"{n}_hog" + ("s" if n > 1 else "")
-        running = hogs(n)
-        time.sleep(0.5 if n else 0)
-        try:
-            for key, what, binary, test, should in cases:
-                load_avg = os.getloadavg()[0]  # the machine's own load, before this case
-                count = {"pass": 0, "fail": 0, "skip": 0}
-                notes = []
-                for i in range(RUNS):
-                    status, msg = run_once(binary, test)
-                    v = verdict(status, should)
-                    count[v] += 1
-                    wrong = (v == "fail") if should == "pass" else (v == "pass")
-                    if wrong or (v == "skip" and not any(n.startswith("skip") for n in notes)):
-                        notes.append(("skip: " if v == "skip" else "") + msg[:300])
-                    print(f"  {load:>6} {what:<45} run {i + 1:>2}: {v}", file=sys.stderr, flush=True)
-                expect = "pass" if should == "pass" else "fail"
-                wrong = count["fail"] if expect == "pass" else count["pass"]
-                judged = RUNS - count["skip"]
-                rows.append((f"{'idle' if n == 0 else 'hog' + str(n)}-{key}", load, what.replace(" ", "_"),
-                             expect, RUNS, count["pass"], count["fail"], count["skip"], wrong,
-                             f"{100 * wrong / judged:.0f}" if judged else "-", f"{load_avg:.2f}"))
-                for note in notes[:3]:
-                    print(f"    {'why' if note.startswith('skip') else 'wrong verdict'}: {note}", file=sys.stderr)
-        finally:
-            for h in running:
-                h.kill()
-                h.wait()
+    with grade.timing_lock(exclusive=True):  # no other grader's test beside these
+        for n in HOGS:
+            rows += measure_load(n, cases)
     with open(out_path + ".tmp", "w") as f:
         f.write(machine() + "\n")
-        f.write(f"# {RUNS} runs per case, one test at a time; load: busy-loop processes beside the grader; "
-                f"measured in {time.time() - start:.0f} s by tools/fairness.sh\n")
+        f.write(f"# {RUNS} runs per case, one test at a time; load: busy-loop processes beside the grader "
+                f"(half_hog: one busy 10 ms in every 20 ms); early: 1 = rounds stop once the verdict is "
+                f"clear, 0 = all rounds; measured in {time.time() - start:.0f} s by tools/fairness.sh\n")
         f.write("# columns: case load tested should_be runs passed failed skipped wrong wrong_% "
-                "load_average_before\n")
+                "load_average_before early seconds_per_run\n")
         for r in rows:
             f.write(" ".join(str(x) for x in r) + "\n")
     os.replace(out_path + ".tmp", out_path)
