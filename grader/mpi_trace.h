@@ -16,6 +16,7 @@
 #define GR_MPI_MAX_RANKS 256
 #define GR_MPI_ANY (-1)  /* MPI_ANY_SOURCE or MPI_ANY_TAG */
 #define GR_MPI_NONE (-3) /* no peer, tag or root for this call */
+#define GR_MPI_SPANS 64  /* blocking calls kept per rank for make trace */
 
 enum gr_mpi_op {
     GR_OP_NONE,
@@ -52,6 +53,12 @@ struct gr_mpi_slot {
      * the learner's version in a speedup job's first round, when all
      * ranks run it: the grader's sampler records that window (make trace). */
     volatile double window[2];
+    /* Every rank, during that window: its blocking MPI calls, as
+     * CLOCK_MONOTONIC start and end (the first GR_MPI_SPANS of them), so
+     * that make trace can show a rank that waits in MPI, where Open MPI
+     * spins, as waiting rather than running. */
+    volatile int nspans;
+    volatile double span[GR_MPI_SPANS][2];
 };
 
 #define GR_MPI_TRACE_SIZE (GR_MPI_MAX_RANKS * sizeof(struct gr_mpi_slot))

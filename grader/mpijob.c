@@ -349,11 +349,15 @@ static pid_t launch(const char *program, int ranks, char *args, const char *trac
     return pid;
 }
 
+/* The trace slots as the last job left them (make trace reads the
+ * ranks' blocking calls here), or as a hang report first saw them. */
+static struct gr_mpi_slot last_slots[GR_MPI_MAX_RANKS];
+
 struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
                                  const char *args, double timeout_s)
 {
     struct gr_mpi_run r = { .outcome = GR_OK };
-    static struct gr_mpi_slot a[GR_MPI_MAX_RANKS];
+    struct gr_mpi_slot *a = last_slots;
     char trace[128], copy[2048];
     timeout_s = timeout_s > 0 ? timeout_s : 10;
     if (access(program, X_OK) != 0) {
@@ -382,7 +386,7 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
         nanosleep(&ts, NULL);
     }
     if (late && slots != MAP_FAILED) { /* two looks, 0.3 s apart */
-        memcpy(a, slots, sizeof a);
+        memcpy(a, slots, sizeof last_slots);
         struct timespec ts = { 0, 300000000 };
         nanosleep(&ts, NULL);
         report_hang(&r, a, slots, ranks, timeout_s);
@@ -409,8 +413,11 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
     } else {
         classify_end(&r);
     }
-    if (slots != MAP_FAILED)
+    if (slots != MAP_FAILED) {
+        if (!late)
+            memcpy(last_slots, slots, sizeof last_slots);
         munmap(slots, GR_MPI_TRACE_SIZE);
+    }
     if (tfd >= 0) {
         close(tfd);
         unlink(trace);
@@ -658,6 +665,21 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
                "score %.2f", s->what, S, j->ranks, j->K, score);
 }
 
+/* Each rank's blocking MPI calls in the traced step, as seconds into the
+ * record: "# mpi R t0 t1" (trace.py shows them as waiting in MPI). */
+static void write_spans(FILE *f, int ranks)
+{
+    double start = last_slots[0].window[0];
+    for (int r = 0; r < ranks && r < GR_MPI_MAX_RANKS && start > 0; r++) {
+        int n = last_slots[r].nspans < GR_MPI_SPANS ? last_slots[r].nspans
+                                                    : GR_MPI_SPANS;
+        for (int i = 0; i < n; i++)
+            fprintf(f, "# mpi %d %.4f %.4f\n", r,
+                    last_slots[r].span[i][0] - start,
+                    last_slots[r].span[i][1] - start);
+    }
+}
+
 /* make trace (tools/trace.py): one job of one round, sampled while every
  * rank runs the learner's version (the window rank 0 marks), every
  * rank's threads, written to `path` with each rank's pid; the test then
@@ -683,6 +705,7 @@ static enum gr_verdict trace_job(struct judging *j, const char *path, char *msg,
                 "out in this run" : clause);
         for (int r = 0; r < j->m.nranks[0]; r++) /* trace.py names the lanes */
             fprintf(f, "# rank %d pid %.0f\n", r, j->m.rank[0][r][0]);
+        write_spans(f, j->m.nranks[0]);
         fclose(f);
     }
     return say(msg, n, GR_SKIP, "traced into %s (%s)", path,

@@ -11,8 +11,10 @@ per task, coloured by what it was doing, time across.
 
 For an MPI exercise the record is one round of one job, sampled while
 every rank runs your version (rank 0 marks that window), one lane per
-rank; mpirun and Open MPI's helper threads (asleep) are left out.  A rank
-waiting in a blocking MPI call shows as running: Open MPI spins there.
+rank; mpirun and Open MPI's helper threads (asleep) are left out.  Open
+MPI spins in a blocking call, so the sampler sees a waiting rank running;
+the test harness notes each rank's blocking calls, and those columns are
+drawn as "in a blocking MPI call".
 """
 
 import os
@@ -21,27 +23,49 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STATES = {"R": "running", "W": "waiting for a CPU", "S": "asleep", "D": "in I/O"}
-COLOUR = {"R": 1, "W": 2, "S": 3, "D": 4}  # the colours of trace.gp's key
+STATES = {"R": "running", "W": "waiting for a CPU", "S": "asleep", "D": "in I/O",
+          "M": "in a blocking MPI call"}
+COLOUR = {"R": 1, "W": 2, "S": 3, "D": 4, "M": 5}  # the colours of trace.gp's key
 
 
 def read_record(path):
     """(tasks, columns, comments, ranks): tasks as dicts, columns as
     (t, states), ranks as {pid: rank} for an MPI job ("# rank R pid P")."""
     tasks, cols, notes, ranks = [], [], [], {}
+    spans = {}  # MPI: rank -> [(t0, t1)] of its blocking calls
     for line in open(path):
         w = line.split()
         if line.startswith("# run:") or line.startswith("# cause:") or line.startswith("# verdict:") or line.startswith("# record:"):
             notes.append(line[2:].strip())
         elif line.startswith("# rank ") and len(w) == 5:
             ranks[int(w[4])] = int(w[2])
+        elif line.startswith("# mpi ") and len(w) == 5:
+            spans.setdefault(int(w[2]), []).append((float(w[3]), float(w[4])))
         elif w and w[0] == "task":
             i, pid, tid = int(w[1]), int(w[2]), int(w[3])
             tasks.append(dict(i=i, pid=pid, tid=tid, born=float(w[4]), died=float(w[5]),
                               cpu=float(w[6]), slices=int(w[7]), worker=w[8] == "1", caller=w[9] == "1"))
         elif w and w[0] == "col":
             cols.append((float(w[1]), w[2] if len(w) > 2 else ""))
+    if ranks:
+        cols = in_mpi(tasks, cols, ranks, spans)
     return tasks, cols, notes, ranks
+
+
+def in_mpi(tasks, cols, ranks, spans):
+    """A rank's column spent mostly inside its blocking MPI calls becomes
+    M: Open MPI spins there, so the sampler saw it running."""
+    step = cols[1][0] - cols[0][0] if len(cols) > 1 else 0.002
+    lane = {t["i"]: ranks[t["tid"]] for t in tasks if t["tid"] in ranks}
+    out = []
+    for time, states in cols:
+        row = list(states)
+        for i, rank in lane.items():
+            inside = sum(max(0.0, min(b, time + step) - max(a, time)) for a, b in spans.get(rank, []))
+            if i < len(row) and row[i] in "RW" and inside > step / 2:
+                row[i] = "M"
+        out.append((time, "".join(row)))
+    return out
 
 
 def name_ranks(tasks, ranks):
@@ -79,7 +103,7 @@ def summary(tasks, cols, length):
         counts = {s: states.count(s) for s in STATES}
         alive = len(states) or 1
         picks = (c[1][t["i"]] if t["i"] < len(c[1]) else "." for c in cols[:: max(1, len(cols) // 50)])
-        bar = "".join({"R": "#", "W": "-", "S": ".", "D": "d"}.get(s, " ") for s in picks)
+        bar = "".join({"R": "#", "W": "-", "S": ".", "D": "d", "M": "m"}.get(s, " ") for s in picks)
         what = ", ".join(f"{100 * counts[s] / alive:.0f}% {STATES[s]}" for s in STATES if counts[s])
         lines.append(f"  {t['name']:<26} {bar:<50}  from {100 * t['born'] / length:3.0f}% "
                      f"to {100 * t['died'] / length:3.0f}% of the run, {t['cpu']:.3f} s CPU; {what}")
@@ -90,7 +114,8 @@ def lanes(tasks, cols, out):
     """Segments for tools/trace.gp: its lane names, then one line per run
     of a state: key, lane, start, end, colour."""
     with open(out, "w") as f:
-        f.write("# columns: key lane t0_s t1_s state (1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O)\n")
+        f.write("# columns: key lane t0_s t1_s state (1 running, 2 waiting for a CPU, 3 asleep, 4 in I/O, "
+                "5 in a blocking MPI call)\n")
         f.write("".join(f"# lane {i} {t['name']}\n" for i, t in enumerate(tasks)))
         step = cols[1][0] - cols[0][0] if len(cols) > 1 else 0.002
         for lane, t in enumerate(tasks):
@@ -140,7 +165,8 @@ def main():
     for n in notes:
         print(n)
     what = "rank" if ranks else "task"
-    print(f"one lane per {what}, time across ({length * 1e3:.0f} ms; # running, - waiting for a CPU, . asleep):")
+    print(f"one lane per {what}, time across ({length * 1e3:.0f} ms; # running, - waiting for a CPU, . asleep"
+          f"{', m in a blocking MPI call' if ranks else ''}):")
     print("\n".join(summary(tasks, cols, length)))
     if left_out:
         print(f"  ({left_out} threads of mpirun and Open MPI's helpers left out)")

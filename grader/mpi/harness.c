@@ -76,6 +76,7 @@ static double proc_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 static double blocked_s, blocked_cpu, cpu_at_enter;
+static int spans_on; /* in the step rank 0 marks: keep each call's span */
 
 /* A blocking call starts: note it, and when. */
 static void enter(int op, int peer, int tag, int root, long count)
@@ -105,8 +106,14 @@ static void enter_send(int op, int dest, int tag, long count)
 static int leave(int rc)
 {
     me->in_call = 0;
-    blocked_s += now_s() - me->since;
+    double now = now_s();
+    blocked_s += now - me->since;
     blocked_cpu += proc_cpu() - cpu_at_enter;
+    if (spans_on && me->nspans < GR_MPI_SPANS) {
+        me->span[me->nspans][0] = me->since;
+        me->span[me->nspans][1] = now;
+        me->nspans++;
+    }
     return rc;
 }
 
@@ -485,11 +492,15 @@ static struct step timed(grh_fn fn, void *arg, void *out, int all, int mark)
     grh_wait_all();
     double t0 = now_s(), c0 = cpu_s(), b0 = blocked_s, p0 = proc_cpu(),
            bc0 = blocked_cpu;
-    mark = mark && my_rank == 0 && !me->window[0];
+    static int marked; /* only the first marked step */
+    spans_on = mark && !marked;
+    mark = spans_on && my_rank == 0;
+    marked |= spans_on;
     if (mark)
         me->window[0] = t0;
     if (all || my_rank == 0)
         fn(arg, out);
+    spans_on = 0;
     double returned = now_s() - t0, blocked = blocked_s - b0,
            used = proc_cpu() - p0, spun = blocked_cpu - bc0;
     grh_wait_all();
