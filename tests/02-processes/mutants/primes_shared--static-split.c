@@ -2,8 +2,10 @@
  * counts slice i of equal size and adds it to the shared total; the child
  * with the top slice, which holds the most expensive numbers, finishes
  * last while the others sit idle.  Correct, clean and parallel, but no
- * better balanced than a static split.
- * must fail: speedup/primes_shared_beats_static */
+ * better balanced than a static split.  The judge must name the
+ * imbalance (the light child ends early with less than its share).
+ * must fail: speedup/primes_shared_beats_static
+ * must name: the record shows imbalance */
 #include "primes_shared.h"
 
 #include "primes.h"
