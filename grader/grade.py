@@ -333,20 +333,30 @@ def reap_leftovers():
     deadline = time.time() + 0.5
     while leftovers() and time.time() < deadline:
         time.sleep(0.01)
-    found = 0
+    found = []
     for _ in range(50):
         kids = leftovers()
         if not kids:
             break
         for pid in kids:
+            found.append(process_name(pid))
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        found += len(kids)
     if not found:
         return ""
-    return f"\n[{LEFTOVER}: {found} stopped]"
+    return f"\n[{LEFTOVER}: {len(found)} stopped: {', '.join(sorted(set(found)))}]"
+
+
+def process_name(pid):
+    """'name (state)' from /proc, for the note on what was stopped."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            head, tail = f.read().rsplit(")", 1)
+        return f"{head.split('(', 1)[1]} ({tail.split()[0]})"
+    except (OSError, IndexError):
+        return f"pid {pid}"
 
 
 def set_subreaper():
@@ -487,8 +497,12 @@ def run_phase(binary, pattern, jobs, env):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)
-    if cgroup:
+    if cgroup:  # what it holds was contained, not escaped: let it die first
+        deadline = time.time() + 5  # a killed ThreadSanitizer process can take a while
         release_cgroup(cgroup)
+        while os.path.exists(cgroup) and time.time() < deadline:
+            time.sleep(0.05)
+            release_cgroup(cgroup)
     with _active_lock:
         del _active[p.pid]
     out += reap_leftovers()
@@ -623,8 +637,8 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
         log += out
         if got is None:
             broken = "the test program crashed or hung before it could report"
-        elif LEFTOVER in out:
-            broken = LEFTOVER
+        elif LEFTOVER in out:  # with what was stopped
+            broken = out[out.index(LEFTOVER):].split("]")[0]
         tests += [(s, t, "FAILED", KILLED) if f"{s}/{t}" in killed and died(st, m) else (s, t, st, m)
                   for s, t, st, m in one_result_each(wanted, got or [], log)]
     write_junit(report + ".xml", tests)

@@ -631,18 +631,20 @@ static int is_live(pid_t pgrp)
     return 0;
 }
 
-/* While a call runs, $GRADER_STATE_DIR/call.<test pid>.<sandbox pid> names
- * its test.  If the test process dies during the call (learner code that
+/* While a call runs, $GRADER_STATE_DIR/call.<test pid>.<n> names its
+ * test.  If the test process dies during the call (learner code that
  * kills it with a raw syscall, past the refusal in interpose.c), the file
  * stays, and the grader's runner reads it: "the code under test killed
- * the test process". */
+ * the test process".  It is written before the fork: a child that kills
+ * at once may run before its parent does. */
 static void leave_marker(struct gr_proc *p)
 {
+    static int calls;
     const char *dir = getenv("GRADER_STATE_DIR");
     if (!dir || !*dir)
         return;
     snprintf(p->marker, sizeof p->marker, "%s/call.%d.%d", dir, (int)getpid(),
-             (int)p->pid);
+             __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED));
     FILE *f = fopen(p->marker, "we");
     if (!f) {
         p->marker[0] = '\0';
@@ -673,6 +675,7 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     make_cgroup(p);
     int out_fd = memfd_create("learner-stdout", MFD_CLOEXEC);
     int err_fd = memfd_create("learner-stderr", MFD_CLOEXEC);
+    leave_marker(p);
     fflush(NULL); /* or the child would repeat our buffered output */
     p->pid = __real_fork();
     if (p->pid == 0)
@@ -680,8 +683,9 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     setpgid(p->pid, p->pid); /* also here: no race with the child's own */
     if (p->pid > 0) {
         set_live(p->pid, 1);
-        leave_marker(p);
         gr_sampler_begin(p->pid, p->cgroup, sh->window); /* if armed */
+    } else if (p->marker[0]) {
+        unlink(p->marker);
     }
     p->out_fd = out_fd;
     p->err_fd = err_fd;
