@@ -320,14 +320,27 @@ _active_lock = threading.Lock()
 _spawn_lock = threading.Lock()
 
 
-def reap_leftovers():
+def reap_leftovers(cgroup=None):
     """Orphans of the test program come back to grade.py, a child
     subreaper (prctl PR_SET_CHILD_SUBREAPER): a daemon that left the process
     group escapes the group kill, not this.  Kill and reap every one, and
-    say so; leave alone what belongs to a phase still running (its test
-    program, and anything in its cgroup).  Returns a note for the log ("" when
-    none)."""
+    say so.  With the phase's own cgroup, what is still in it is all there
+    is to find (nothing leaves one); without, it is every child outside
+    grade.py's session that no running phase owns.  Returns a note for the
+    log ("" when none)."""
     set_subreaper()
+    if cgroup:
+        found = [process_name(pid) for pid in cgroup_pids(cgroup)]
+        release_cgroup(cgroup)
+        children_of(os.getpid(), running_pids())  # reap the zombies, list nothing
+    else:
+        found = kill_orphans()
+    if not found:
+        return ""
+    return f"\n[{LEFTOVER}: {len(found)} stopped: {', '.join(sorted(set(found)))}]"
+
+
+def kill_orphans():
     # What the group kill (or PDEATHSIG) already hit needs a moment to
     # die: only a process still alive after half a second escaped.
     deadline = time.time() + 0.5
@@ -344,9 +357,39 @@ def reap_leftovers():
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-    if not found:
-        return ""
-    return f"\n[{LEFTOVER}: {len(found)} stopped: {', '.join(sorted(set(found)))}]"
+    return found
+
+
+def cgroup_pids(d):
+    pids = []
+    for sub, _, _ in os.walk(d):
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in open(os.path.join(sub, "cgroup.procs")).read().split()]
+    return pids
+
+
+@contextlib.contextmanager
+def own_session(cmd, **kw):
+    """Popen `cmd` in a session of its own (make test's demos, make
+    watch), counted as running, so that no phase takes it for a leftover
+    while it lives."""
+    with _spawn_lock:
+        p = subprocess.Popen(cmd, start_new_session=True, **kw)
+        with _active_lock:
+            _active[p.pid] = None
+    try:
+        yield p
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        with _active_lock:
+            _active.pop(p.pid, None)
+
+
+def running_pids():
+    with _active_lock:
+        return set(_active)
 
 
 def process_name(pid):
@@ -497,15 +540,15 @@ def run_phase(binary, pattern, jobs, env):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)
-    if cgroup:  # what it holds was contained, not escaped: let it die first
-        deadline = time.time() + 5  # a killed ThreadSanitizer process can take a while
+    if cgroup:  # what it holds is killed; give it time to die before looking
+        deadline = time.time() + 5
         release_cgroup(cgroup)
         while os.path.exists(cgroup) and time.time() < deadline:
             time.sleep(0.05)
             release_cgroup(cgroup)
     with _active_lock:
         del _active[p.pid]
-    out += reap_leftovers()
+    out += reap_leftovers(cgroup)
     reader.join()
     os.close(report_r)
     return read_report(report[0] if report else ""), out, killed_tests(state)
