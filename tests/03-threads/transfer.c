@@ -66,8 +66,14 @@ int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
     int rc = __real_pthread_mutex_lock(m);
     if (t) {
         atomic_store(&t->waits, NULL);
-        if (rc == 0)
+        if (rc == 0) {
             hold(t, m);
+            /* Let another thread run between this lock and the next: a
+             * lock order that can deadlock then does so in this run, not
+             * only in some (bank_total() locking in reverse once escaped
+             * the contention test on a busy machine). */
+            sched_yield();
+        }
     }
     return rc;
 }
