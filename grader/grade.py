@@ -263,8 +263,7 @@ def delegated_cgroup(pw):
     there is no v1 pids hierarchy (the sandbox then falls back, and says
     so)."""
     try:
-        with open("/proc/self/cgroup") as f:
-            own = [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
+        own = pids_cgroups("self")
         if not own:
             return None
         d = CGROUP_ROOT + own[0].rstrip("/") + f"/grader-run-{os.getpid()}-{next(_phases)}"
@@ -422,10 +421,16 @@ def leftovers():
 CGROUP_ROOT = "/sys/fs/cgroup/pids"
 
 
+def pids_cgroups(pid):
+    """The v1 pids cgroup paths of a process ("self" for grade.py); raises
+    OSError when it is gone."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        return [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
+
+
 def in_cgroup(pid, group):
     try:
-        with open(f"/proc/{pid}/cgroup") as f:
-            paths = [l.rstrip("\n").split(":", 2)[2] for l in f if l.split(":")[1:2] == ["pids"]]
+        paths = pids_cgroups(pid)
     except OSError:
         return False
     return any(p == group or p.startswith(group + "/") for p in paths)

@@ -18,7 +18,6 @@ grader on the machine runs a test beside it, and it writes a data file
 """
 
 import os
-import platform
 import re
 import statistics
 import sys
@@ -27,6 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "grader"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import fairness  # noqa: E402  (machine(): the data files' first line)
 import grade  # noqa: E402
 import regrade  # noqa: E402  (run_one: one test, alone, with its score)
 
@@ -73,8 +73,6 @@ def main():
 
 
 def write(path, tests, verdicts, scores, load, seconds):
-    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                  if l.startswith("model name")), "unknown CPU")
     rows = []
     for ex, test in tests:
         v, s = verdicts[(ex, test)], scores[(ex, test)]
@@ -84,8 +82,7 @@ def write(path, tests, verdicts, scores, load, seconds):
     v = [x for t in tests for x in verdicts[t]]
     rows.append(f"total {len(v)} {v.count('PASSED')} {v.count('FAILED')} {v.count('SKIPPED')} - -")
     with open(path + ".tmp", "w") as f:
-        f.write(f"# machine: {len(os.sched_getaffinity(0))} usable cores, {model}, "
-                f"Linux {platform.release()}\n")
+        f.write(fairness.machine() + "\n")
         f.write(f"# {RUNS} gradings in a row, each running every speedup test once with the reference "
                 f"solution, one test at a time, the timing lock held alone; load average before: "
                 f"{load:.2f}; {time.strftime('%Y-%m-%d', time.gmtime())}; {seconds:.0f} s; "

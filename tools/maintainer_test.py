@@ -241,12 +241,13 @@ def check_mutants(settings):
     # Their runs overlap (grade.parallel_phases), the timed suites alone;
     # the results are read back in order.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases())
+    names = {m: must_fail(mutant_file(m)) for m in muts}
     runs = {m: pool.submit(grade.run_exercise, m, os.path.join(ROOT, "build", "mut", m), "mutants",
-                           settings, only=must_fail(mutant_file(m)))
-            for m in muts if must_fail(mutant_file(m)) and not must_be_refused(mutant_file(m))
+                           settings, only=names[m])
+            for m in muts if names[m] and not must_be_refused(mutant_file(m))
             and not built[f"build/mut/{m}"]}
     for m in muts:
-        wanted = must_fail(mutant_file(m))
+        wanted = names[m]
         name = f"mutant {m}"
         refusal = must_be_refused(mutant_file(m))
         if refusal:  # grader/vet.py must turn it away before it is linked
