@@ -680,7 +680,7 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
                        "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
     for pattern, jobs, wanted in phases:
-        with timing_lock(exclusive=jobs == 1):
+        with timing_lock(exclusive=jobs == 1, what=os.path.relpath(binary, ROOT)):
             got, out, killed = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:
@@ -745,7 +745,7 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
 
 
 @contextlib.contextmanager
-def timing_lock(exclusive):
+def timing_lock(exclusive, what=""):
     """Timed suites run alone: they hold this machine-wide lock (one per
     user) exclusively, and every other test phase holds it shared, so
     untimed tests of many exercises, or of two `make check` runs, may
@@ -753,16 +753,28 @@ def timing_lock(exclusive):
     a waiting timed suite its turn: readers queue behind it, so a stream
     of untimed phases cannot starve it."""
     base = f"/tmp/concurrency-in-c-timing-{os.getuid()}"
+    asked = time.time()
     with open(base + ".gate", "a") as gate, open(base + ".lock", "a") as lock:
         fcntl.flock(gate, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         finally:
             fcntl.flock(gate, fcntl.LOCK_UN)
+        got = time.time()
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+            log_lock(exclusive, asked, got, what)
+
+
+def log_lock(exclusive, asked, got, what):
+    """GRADER_LOCKLOG=file: one line per hold of the timing lock (kind,
+    seconds waited, seconds held), to see what a run spends alone."""
+    path = os.environ.get("GRADER_LOCKLOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(f"{'exclusive' if exclusive else 'shared'} {got - asked:.3f} {time.time() - got:.3f} {what}\n")
 
 
 def rerun_command(ex, tree):

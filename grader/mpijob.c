@@ -353,6 +353,16 @@ static pid_t launch(const char *program, int ranks, char *args, const char *trac
  * ranks' blocking calls here), or as a hang report first saw them. */
 static struct gr_mpi_slot last_slots[GR_MPI_MAX_RANKS];
 
+/* Has a rank said that it is not started (TODO() prints "[not started] ")?
+ * The job is then over: Open MPI would take a second or more to tear the
+ * other ranks down, and an unstarted stub should fail at once. */
+static int said_todo(int err_fd)
+{
+    char buf[16384];
+    ssize_t n = pread(err_fd, buf, sizeof buf, 0);
+    return n > 0 && memmem(buf, (size_t)n, "[not started] ", 14) != NULL;
+}
+
 struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
                                  const char *args, double timeout_s)
 {
@@ -376,12 +386,14 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
     pid_t pid = launch(program, ranks, copy, trace, out_fd, err_fd);
     if (pid > 0) /* make trace, when armed: the window rank 0 marks */
         gr_sampler_begin(pid, "", slots != MAP_FAILED ? slots[0].window : NULL);
-    int status = 0, late = 0;
-    while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+    int status = 0, late = 0, todo = 0;
+    for (int turn = 1; pid > 0 && waitpid(pid, &status, WNOHANG) == 0; turn++) {
         if (now_s() - start > timeout_s) {
             late = 1;
             break;
         }
+        if (turn % 10 == 0 && (todo = said_todo(err_fd)))
+            break;
         struct timespec ts = { 0, 2000000 };
         nanosleep(&ts, NULL);
     }
@@ -394,7 +406,7 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
     if (pid > 0) {
         gr_sampler_end(pid);
         kill_session(pid);
-        if (late)
+        if (late || todo)
             waitpid(pid, &status, 0);
     }
     r.wall = now_s() - start;

@@ -61,6 +61,7 @@ static void start_with(struct server *s, int small_buffers)
     cr_assert(gr_start(&s->proc, serve, &a, sizeof(int), &lim) == 0,
               "the grader could not start the server");
     server_pid = s->proc.pid;
+    cl_watch(server_pid); /* a client's wait ends when the server dies */
 }
 
 static void start(struct server *s)
@@ -199,7 +200,7 @@ static int closed_within(int fd, int timeout_ms)
 {
     char buf[4096];
     double until = now_s() + timeout_ms / 1e3;
-    while (now_s() < until) {
+    while (now_s() < until && !cl_server_gone()) { /* a dead server closes nothing */
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (poll(&p, 1, 50) <= 0)
             continue;

@@ -197,6 +197,9 @@ static struct gr_run run_fed(gr_fn fn, struct job *j, struct result *r, int chun
      * leaves them out (uw_threads_besides_io_uring). */
     struct gr_limits lim = { .timeout_s = 15, .allow_threads = 1 };
     struct gr_run run = gr_run_fn(fn, j, r, sizeof *r, &lim);
+    /* The call is over, so nothing is left to feed: a reader that never
+     * opened a FIFO (an unstarted stub) would keep its feeder waiting 5 s. */
+    kill(feeders, SIGKILL);
     waitpid(feeders, NULL, 0);
     if (run.outcome == GR_OK && !run.problem[0] && r->threads > 0)
         snprintf(run.problem, sizeof run.problem, "%d thread%s still running after the "

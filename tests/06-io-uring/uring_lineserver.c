@@ -81,6 +81,7 @@ static void start_with(struct server *s, int small_buffers)
     cr_assert(gr_start(&s->proc, serve, &a, sizeof(struct served), &lim) == 0,
               "the grader could not start the server");
     server_pid = s->proc.pid;
+    cl_watch(server_pid); /* a client's wait ends when the server dies */
 }
 
 static void start(struct server *s)
