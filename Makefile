@@ -96,6 +96,7 @@ help:
 	@echo "  make dist                  the student distribution (no solutions): build/dist/"
 	@echo "  make gradescope            the Gradescope autograder bundle: build/gradescope.zip"
 	@echo "  make fairness              measure the speedup judge's false fails (minutes)"
+	@echo "  make falsefails            grade every speedup test with its solution 100 times (over half an hour)"
 	@echo "  make clean                 remove build/"
 
 deps:
@@ -399,3 +400,6 @@ regrade:     # EX=NN-slug/name [SUBMISSION=file.c] [N=5] [SEED=n]
 	@$(if $(SEED),GRADER_SEED=$(SEED)) $(PYTHON) tools/regrade.py "$(EX)" -n $(or $(N),5) $(if $(SUBMISSION),--submission "$(SUBMISSION)")
 fairness:
 	@bash tools/fairness.sh
+.PHONY: falsefails
+falsefails:  # FALSEFAILS_RUNS=n (100); writes docs/data/falsefails.dat
+	@$(PYTHON) tools/falsefails.py
