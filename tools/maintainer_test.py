@@ -854,8 +854,12 @@ def check_gradescope(points, settings, seed=None):
     # already holds them.  Where only the exercises with a speedup test
     # matter, the run grades only those (as an instructor may choose).
     timed = [e for e in chosen if re.search(r"Test\(\s*speedup\s*,", open(os.path.join(ROOT, "tests", e + ".c")).read())]
+    # What `none` does to a skipped speedup test is grade.py's rule, the
+    # same for every exercise: two exercises show it (one judged by
+    # speedup.c, one by the MPI judge) at a quarter of the cost.
+    policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
     runs = [("exercises", False, "none", "zero", None), ("exercises", True, "full", "zero", timed),
-            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", timed)]
+            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
     for tree, one_core, skipped, expect, only in runs:
         only = only or None
         what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
@@ -1009,6 +1013,17 @@ def second_lane(lines, trees_built, points, settings):
         _lane.buf = None
 
 
+def alone_time(path, ours):
+    """One line: how long the timed suites held the machine alone."""
+    holds = []
+    with contextlib.suppress(OSError):
+        holds = [float(w[2]) for w in (l.split() for l in open(path)) if len(w) >= 3 and w[0] == "exclusive"]
+        if ours:
+            os.remove(path)
+    return (f"Timed suites held the machine alone for {sum(holds):.0f} s in {len(holds)} turns "
+            "(GRADER_LOCKLOG=file keeps each turn).")
+
+
 def main():
     os.chdir(ROOT)
     start = time.time()
@@ -1022,6 +1037,13 @@ def main():
         args = args[2:]
     points, settings = grade.read_config(os.path.join(ROOT, "course.conf"))
     exercises = [e for e in grade.all_exercises("exercises") if e.startswith(CHAPTER)]
+    # Every hold of the timing lock, by this run and the gradings it starts
+    # (the student copy's make check, the Gradescope runs): the time the
+    # timed suites held the machine alone is the least make test can take.
+    fd, locklog = tempfile.mkstemp(prefix="mt-locklog-")
+    os.close(fd)
+    if os.environ.setdefault("GRADER_LOCKLOG", locklog) != locklog:
+        os.remove(locklog)  # the caller's file keeps the turns
     if wanted("0"):
         check_structure(exercises, points)
     # Two lanes at once.  This one grades (g, a, b, m); the other runs the
@@ -1057,6 +1079,7 @@ def main():
         print(line)
     end = time.time()
     print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
+    print(alone_time(os.environ["GRADER_LOCKLOG"], os.environ["GRADER_LOCKLOG"] == locklog))
     if failures:
         print("Failures:")
         for f in failures:
