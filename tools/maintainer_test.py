@@ -159,6 +159,20 @@ def check_solutions(exercises, settings):
                 record(status == "PASSED", name, grade.explain(status, msg))
 
 
+def check_traces(exercises):
+    """make trace SOL=1 for every speedup test: a record, a line per lane,
+    a drawing.  Nothing is judged, so it holds the timing lock shared."""
+    for ex in exercises:
+        for test in re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read()):
+            with grade.timing_lock(exclusive=False):
+                p = sh(["make", "-s", "trace", f"EX={ex}", "SOL=1", f"TRACE_TEST={test}"], ROOT)
+            lanes = re.findall(r"(?m)^  (?:rank|worker|caller|helper) .*% of the run", p.stdout)
+            drawn = "drawn: build/trace/" in p.stdout or not shutil.which("gnuplot")
+            record(p.returncode == 0 and len(lanes) >= 2 and drawn,
+                   f"make trace EX={ex} SOL=1 TRACE_TEST={test}: {len(lanes)} lanes"
+                   f"{', drawn' if drawn else ''}", tail(p))
+
+
 def check_stubs(exercises, settings):
     stage("(b) every stub compiles and fails cleanly, as not started")
     for ex, r in run_tree(exercises, "exercises", settings).items():
@@ -1064,6 +1078,8 @@ def main():
             check_grader(settings)
         if wanted("a"):
             check_solutions(exercises, settings)
+            if has_solutions():
+                check_traces(exercises)
         if wanted("b"):
             check_stubs(exercises, settings)
     finally:
