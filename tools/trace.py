@@ -132,7 +132,7 @@ def main():
     ex = sys.argv[1] if len(sys.argv) > 1 else ""
     if "/" not in ex or not os.path.exists(os.path.join(ROOT, "tests", ex + ".c")):
         sys.exit("usage: make trace EX=NN-slug/name (an exercise with a speedup test)")
-    tests = re.findall(r"Test\(speedup,\s*(\w+)\)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
+    tests = re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
     if not tests:
         sys.exit(f"{ex} has no speedup test to trace")
     # One test, or each would overwrite the record: TRACE_TEST=name, or the

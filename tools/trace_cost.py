@@ -38,10 +38,12 @@ def speedup_tests():
 def one_trace(ex, test):
     """(tasks, length_s, sampler_pct) of one traced run, or None."""
     env = dict(os.environ, TRACE_TREE="sol", TRACE_TEST=test)
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace.py"), ex], cwd=ROOT, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     path = os.path.join(ROOT, "build", "trace", ex + ".dat")
-    m = RECORD.search(open(path).read()) if os.path.exists(path) else None
+    if os.path.exists(path):  # an older trace must not stand in for this one
+        os.remove(path)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace.py"), ex], cwd=ROOT, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    m = RECORD.search(open(path).read()) if p.returncode == 0 and os.path.exists(path) else None
     return (int(m.group(1)), float(m.group(2)), float(m.group(3))) if m else None
 
 
