@@ -20,19 +20,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from falsefails import speedup_tests  # noqa: E402  (every speedup test of the course)
 RECORD = re.compile(r"# record: (\d+) tasks, .* ([\d.]+) s, sampler CPU [\d.]+ s \(([\d.]+)% of one core\)")
-
-
-def speedup_tests():
-    """[(exercise, test)] for every speedup test of the course."""
-    sys.path.insert(0, os.path.join(ROOT, "grader"))
-    import grade
-    points, _ = grade.read_config(os.path.join(ROOT, "course.conf"))
-    found = []
-    for ex in grade.course_order(grade.all_exercises("solutions"), points):
-        text = open(os.path.join(ROOT, "tests", ex + ".c")).read()
-        found += [(ex, t) for t in re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", text)]
-    return found
 
 
 def one_trace(ex, test):
