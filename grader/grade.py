@@ -143,6 +143,13 @@ def has_hidden(ex):
     return os.path.exists(os.path.join(ROOT, hidden_source(ex)))
 
 
+def speedup_tests(ex):
+    """The names of an exercise's speedup tests, in file order, read from
+    its test file: `Test(speedup, name)` or `Test(speedup, name, .timeout = 180)`."""
+    with open(os.path.join(ROOT, "tests", ex + ".c")) as f:
+        return re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", f.read())
+
+
 # ---- building ------------------------------------------------------------
 
 def make(targets, quiet=True):

@@ -163,7 +163,7 @@ def check_traces(exercises):
     """make trace SOL=1 for every speedup test: a record, a line per lane,
     a drawing.  Nothing is judged, so it holds the timing lock shared."""
     for ex in exercises:
-        for test in re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read()):
+        for test in grade.speedup_tests(ex):
             with grade.timing_lock(exclusive=False):
                 p = sh(["make", "-s", "trace", f"EX={ex}", "SOL=1", f"TRACE_TEST={test}"], ROOT)
             lanes = re.findall(r"(?m)^  (?:rank|worker|caller|helper) .*% of the run", p.stdout)
@@ -879,7 +879,7 @@ def check_gradescope(points, settings, seed=None):
     # matters: an exercise with a speedup test, under `full`, must still
     # score zero.  Where only the exercises with a speedup test
     # matter, the run grades only those (as an instructor may choose).
-    timed = [e for e in chosen if re.search(r"Test\(\s*speedup\s*,", open(os.path.join(ROOT, "tests", e + ".c")).read())]
+    timed = [e for e in chosen if grade.speedup_tests(e)]
     # What `none` does to a skipped speedup test is grade.py's rule, the
     # same for every exercise: two exercises show it (one judged by
     # speedup.c, one by the MPI judge) at a quarter of the cost.

@@ -18,11 +18,12 @@ drawn as "in a blocking MPI call".
 """
 
 import os
-import re
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "grader"))
+import grade  # noqa: E402  (speedup_tests: the tests this can trace)
 STATES = {"R": "running", "W": "waiting for a CPU", "S": "asleep", "D": "in I/O",
           "M": "in a blocking MPI call"}
 COLOUR = {"R": 1, "W": 2, "S": 3, "D": 4, "M": 5}  # the colours of trace.gp's key
@@ -132,7 +133,7 @@ def main():
     ex = sys.argv[1] if len(sys.argv) > 1 else ""
     if "/" not in ex or not os.path.exists(os.path.join(ROOT, "tests", ex + ".c")):
         sys.exit("usage: make trace EX=NN-slug/name (an exercise with a speedup test)")
-    tests = re.findall(r"Test\(\s*speedup\s*,\s*(\w+)", open(os.path.join(ROOT, "tests", ex + ".c")).read())
+    tests = grade.speedup_tests(ex)
     if not tests:
         sys.exit(f"{ex} has no speedup test to trace")
     # One test, or each would overwrite the record: TRACE_TEST=name, or the
