@@ -83,16 +83,20 @@ static inline void cl_watch(pid_t server)
     cl_server = server;
 }
 
-/* Has the watched server exited?  WNOWAIT leaves it to be reaped by the
- * sandbox as usual. */
-static inline int cl_server_gone(void)
+/* Is our child pid still running (not exited, not yet reaped)?  WNOWAIT
+ * leaves it to be reaped by the sandbox as usual. */
+static inline int cl_alive(pid_t pid)
 {
     siginfo_t info = { 0 };
-    if (cl_server <= 0)
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
         return 0;
-    if (waitid(P_PID, (id_t)cl_server, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return 1;
-    return info.si_pid != 0;
+    return info.si_pid == 0;
+}
+
+/* Has the watched server exited? */
+static inline int cl_server_gone(void)
+{
+    return cl_server > 0 && !cl_alive(cl_server);
 }
 
 /* One reply line, '\n' stripped.  Returns its length; -1 on end of file

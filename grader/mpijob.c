@@ -11,6 +11,7 @@
 #include "mpirun.h"
 #include "sampler.h"
 #include "timing.h"
+#include "todo.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -251,10 +252,10 @@ static void leak(struct gr_mpi_run *r)
 static void classify_end(struct gr_mpi_run *r)
 {
     char line[700], call[64] = "an MPI call";
-    const char *todo = strstr(r->err, "[not started] ");
+    const char *todo = strstr(r->err, TODO_PREFIX);
     if (todo) {
         char file[200] = "?", func[120] = "?";
-        sscanf(todo, "[not started] %199[^:]: %119[^(]", file, func);
+        sscanf(todo, TODO_PREFIX "%199[^:]: %119[^(]", file, func);
         r->outcome = GR_NOT_STARTED;
         snprintf(r->problem, sizeof r->problem,
                  "not started: %s() in %s still calls TODO()", func, file);
@@ -353,14 +354,14 @@ static pid_t launch(const char *program, int ranks, char *args, const char *trac
  * ranks' blocking calls here), or as a hang report first saw them. */
 static struct gr_mpi_slot last_slots[GR_MPI_MAX_RANKS];
 
-/* Has a rank said that it is not started (TODO() prints "[not started] ")?
+/* Has a rank said that it is not started (TODO() prints TODO_PREFIX)?
  * The job is then over: Open MPI would take a second or more to tear the
  * other ranks down, and an unstarted stub should fail at once. */
 static int said_todo(int err_fd)
 {
     char buf[16384];
     ssize_t n = pread(err_fd, buf, sizeof buf, 0);
-    return n > 0 && memmem(buf, (size_t)n, "[not started] ", 14) != NULL;
+    return n > 0 && memmem(buf, (size_t)n, TODO_PREFIX, sizeof TODO_PREFIX - 1) != NULL;
 }
 
 struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,

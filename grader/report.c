@@ -89,11 +89,11 @@ static const char *signal_hint(int sig)
 
 static int not_started(struct gr_run *r)
 {
-    const char *m = strstr(r->output, "[not started] ");
+    const char *m = strstr(r->output, TODO_PREFIX);
     if (!m)
         return 0;
     char file[200] = "?", func[120] = "?";
-    sscanf(m, "[not started] %199[^:]: %119[^(]", file, func);
+    sscanf(m, TODO_PREFIX "%199[^:]: %119[^(]", file, func);
     snprintf(r->problem, sizeof r->problem,
              "not started: %s() in %s still calls TODO()", func, file);
     return 1;

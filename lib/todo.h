@@ -6,6 +6,8 @@
 #define BOOK_TODO_H
 
 #define TODO_EXIT_CODE 86
+/* The start of TODO()'s line on stderr, which the grader looks for. */
+#define TODO_PREFIX "[not started] "
 
 _Noreturn void todo_reached(const char *file, const char *func,
                             const char *what);

@@ -90,7 +90,7 @@ static void stop(struct server *s)
 /* If the server died, fail with the reason (a crash, SIGPIPE...). */
 static void assert_alive(struct server *s, const char *when)
 {
-    if (peek_alive(s->proc.pid))
+    if (cl_alive(s->proc.pid))
         return;
     struct gr_run r = gr_finish(&s->proc, 0, NULL);
     cr_assert_fail("line_server() died %s: %s", when,
@@ -113,7 +113,7 @@ static size_t read_within(int fd, char *buf, size_t n, int timeout_ms)
     while (got < n) {
         int left = (int)((until - now_s()) * 1e3);
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (left <= 0 || !peek_alive(server_pid)) /* a dead server sends nothing */
+        if (left <= 0 || !cl_alive(server_pid)) /* a dead server sends nothing */
             break;
         int ready = poll(&p, 1, left < 50 ? left : 50);
         if (ready < 0)

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,16 +68,6 @@ static inline double peek_cpu(pid_t pid)
                      &utime, &stime) != 2)
         return -1;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* Is our child pid still running (not exited, not yet reaped)?  WNOWAIT
- * leaves it to be reaped by the sandbox as usual. */
-static inline int peek_alive(pid_t pid)
-{
-    siginfo_t info = { 0 };
-    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return 0;
-    return info.si_pid == 0;
 }
 
 /* Text the learner's code produced, made safe for a test message:
