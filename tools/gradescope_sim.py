@@ -34,10 +34,8 @@ STATUS = {"passed", "failed"}
 NUMBER = (int, float)
 
 
-def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip"), seed=None):
-    """The /autograder layout, with the bundle unzipped and set up once.
-    `seed`: a build/ folder made from the same sources (the student copy's,
-    in `make test`) to start from, so that only what differs is compiled."""
+def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip")):
+    """The /autograder layout, with the bundle unzipped and set up once."""
     source = os.path.join(root, "source")
     if not os.path.exists(os.path.join(root, ".setup-done")):
         shutil.rmtree(source, ignore_errors=True)
@@ -48,9 +46,6 @@ def prepare(root, bundle=os.path.join(ROOT, "build", "gradescope.zip"), seed=Non
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(os.path.join(source, info.filename), mode & 0o777)
-        if seed and os.path.isdir(seed):
-            shutil.copytree(seed, os.path.join(source, "build"), symlinks=True,
-                            ignore=shutil.ignore_patterns("results"))
         shutil.copy2(os.path.join(source, "run_autograder"), os.path.join(root, "run_autograder"))
         p = subprocess.run(["bash", "setup.sh"], cwd=source, capture_output=True, text=True)
         if p.returncode != 0:
@@ -184,10 +179,10 @@ def skipped_lines(results):
             if line.startswith("~ ")]
 
 
-def run(root, tree, one_core=False, skipped="none", seed=None, only=None):
+def run(root, tree, one_core=False, skipped="none", only=None):
     """Grade every chosen exercise of `tree` (or those in `only`) through the
     bundle; the results and the autograder's output."""
-    source = prepare(root, seed=seed)
+    source = prepare(root)
     configure(source, skipped, only)
     points, _ = grade.read_config(os.path.join(source, "course.conf"))
     submit(root, tree, [e for e in points if os.path.exists(os.path.join(ROOT, tree, e + ".c"))])

@@ -722,38 +722,49 @@ def check_dist(points, settings):
     return copy
 
 
-def check_course_choice(copy, chosen):
-    """One small file chooses the exercises and their points, and make dist,
-    make check and make gradescope all follow it (COURSE_CONF names it)."""
-    if len(chosen) < 2:
-        record(None, "choosing exercises in course.conf", "fewer than 2 exercises")
-        return
-    pick = [chosen[-1], chosen[0]]  # two of them, in the other order
+@contextlib.contextmanager
+def course_choice(chosen):
+    """A course.conf of its own (for COURSE_CONF) that picks two of the
+    exercises, in the other order, for 7 and 3 points: (pick, points, path)."""
+    pick = [chosen[-1], chosen[0]]
     fd, conf = tempfile.mkstemp(suffix=".conf")
     with os.fdopen(fd, "w") as f:
         f.write(f"{pick[0]} 7\n{pick[1]} 3\nset name kit-choice\n")
     try:
-        p = calm_sh(["make", "-s", "dist", f"COURSE_CONF={conf}"], ROOT)
-        d = os.path.join(ROOT, "build", "dist", "kit-choice")
-        stubs = sorted(f[:-2] for f in files_under(os.path.join(d, "exercises")) if f.endswith(".c"))
-        shipped, _ = grade.read_config(os.path.join(d, "course.conf")) if p.returncode == 0 else ({}, {})
-        record(stubs == sorted(pick) and shipped == {pick[0]: 7, pick[1]: 3},
-               f"make dist COURSE_CONF=... ships only the {len(pick)} exercises it lists, with their points",
-               f"shipped {stubs}, course.conf {shipped}; " + tail(p, 200))
-        p = sh(["make", "check", f"COURSE_CONF={conf}"], copy)
-        try:
-            results = json.load(open(os.path.join(copy, "build", "results", "results.json")))
-            got = [(t["name"], t["max_score"]) for t in results["tests"]]
-        except (OSError, ValueError, KeyError):
-            got = []
-        want = {pick[0]: 7, pick[1]: 3}
-        record(got == [(e, want[e]) for e in grade.course_order(pick, want)],
-               "make check COURSE_CONF=... grades only those exercises, for their points", f"{got}; " + tail(p, 200))
+        yield pick, {pick[0]: 7, pick[1]: 3}, conf
     finally:
         os.remove(conf)
-        shutil.rmtree(os.path.join(ROOT, "build", "dist", "kit-choice"), ignore_errors=True)
-        if os.path.exists(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz")):
-            os.remove(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz"))
+
+
+def check_course_choice(copy, chosen):
+    """One small file chooses the exercises and their points, and make dist
+    and make check follow it (COURSE_CONF names it; make gradescope is
+    check_bundle_choice's)."""
+    if len(chosen) < 2:
+        record(None, "choosing exercises in course.conf", "fewer than 2 exercises")
+        return
+    with course_choice(chosen) as (pick, want, conf):
+        try:
+            p = calm_sh(["make", "-s", "dist", f"COURSE_CONF={conf}"], ROOT)
+            d = os.path.join(ROOT, "build", "dist", "kit-choice")
+            stubs = sorted(f[:-2] for f in files_under(os.path.join(d, "exercises")) if f.endswith(".c"))
+            shipped, _ = grade.read_config(os.path.join(d, "course.conf")) if p.returncode == 0 else ({}, {})
+            record(stubs == sorted(pick) and shipped == want,
+                   f"make dist COURSE_CONF=... ships only the {len(pick)} exercises it lists, with their points",
+                   f"shipped {stubs}, course.conf {shipped}; " + tail(p, 200))
+            p = sh(["make", "check", f"COURSE_CONF={conf}"], copy)
+            try:
+                results = json.load(open(os.path.join(copy, "build", "results", "results.json")))
+                got = [(t["name"], t["max_score"]) for t in results["tests"]]
+            except (OSError, ValueError, KeyError):
+                got = []
+            record(got == [(e, want[e]) for e in grade.course_order(pick, want)],
+                   "make check COURSE_CONF=... grades only those exercises, for their points",
+                   f"{got}; " + tail(p, 200))
+        finally:
+            shutil.rmtree(os.path.join(ROOT, "build", "dist", "kit-choice"), ignore_errors=True)
+            if os.path.exists(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz")):
+                os.remove(os.path.join(ROOT, "build", "dist", "kit-choice.tar.gz"))
 
 
 def check_bundle_choice(chosen):
@@ -761,13 +772,9 @@ def check_bundle_choice(chosen):
     makes the course's own bundle again)."""
     if len(chosen) < 2:
         return
-    pick = [chosen[-1], chosen[0]]
-    fd, conf = tempfile.mkstemp(suffix=".conf")
-    with os.fdopen(fd, "w") as f:
-        f.write(f"{pick[0]} 7\n{pick[1]} 3\nset name kit-choice\n")
-    try:
-        p = calm_sh(["make", "-s", "gradescope", f"COURSE_CONF={conf}"], ROOT)
-        import zipfile
+    import zipfile
+    with course_choice(chosen) as (pick, want, conf):
+        calm_sh(["make", "-s", "gradescope", f"COURSE_CONF={conf}"], ROOT)
         try:
             z = zipfile.ZipFile(os.path.join(ROOT, "build", "gradescope.zip"))
             with open(conf, "wb") as f:  # the bundle's own course.conf, read back
@@ -777,11 +784,9 @@ def check_bundle_choice(chosen):
                             if n.startswith("exercises/") and n.endswith(".c"))
         except (OSError, KeyError, zipfile.BadZipFile) as e:
             inside, zstubs = {}, [str(e)]
-        record(inside == {pick[0]: 7, pick[1]: 3} and zstubs == sorted(pick),
+        record(inside == want and zstubs == sorted(pick),
                "make gradescope COURSE_CONF=... bundles only those exercises, for their points",
                f"bundled {zstubs}, course.conf {inside}")
-    finally:
-        os.remove(conf)
 
 
 def check_hint(copy, chosen):
@@ -855,7 +860,7 @@ def watch_steps(p, log, log_path, ex, target, stub, solution):
             f.write(stub)
 
 
-def check_gradescope(points, settings, seed=None):
+def check_gradescope(points, settings):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import gradescope_sim as sim
     import zipfile
@@ -893,7 +898,7 @@ def check_gradescope(points, settings, seed=None):
                 f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
         start = time.time()
         try:
-            results, log = sim.run(root, tree, one_core, skipped, seed, only)
+            results, log = sim.run(root, tree, one_core, skipped, only=only)
             CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
@@ -1037,14 +1042,8 @@ def both_at_once(steps, together):
             step()
         return
     bufs = [[] for _ in steps]
-
-    def run(step, buf):
-        _lane.buf = buf
-        try:
-            step()
-        except Exception:  # a crash must not pass for a quiet step
-            record(False, f"make test's step {step.__name__}", traceback.format_exc()[-800:])
-    threads = [threading.Thread(target=run, args=(step, buf)) for step, buf in zip(steps, bufs)]
+    threads = [threading.Thread(target=in_lane, args=(buf, f"step {step.__name__}", step))
+               for step, buf in zip(steps, bufs)]
     for t in threads:
         t.start()
     for t in threads:
@@ -1054,22 +1053,28 @@ def both_at_once(steps, together):
             emit(line)
 
 
-def second_lane(lines, trees_built, points, settings):
-    _lane.buf = lines
+def in_lane(buf, what, step):
+    """Run step in this thread with its lines kept in buf, to be printed
+    later; a crash fails as make test's `what`."""
+    _lane.buf = buf
     try:
-        if wanted("c"):
-            check_demos()
-        if wanted("d") or wanted("e"):
-            with grade.timing_lock(exclusive=False):
-                check_book()
-        trees_built.wait()
-        if (not CHAPTER or STAGES) and wanted("k"):
-            check_kit(points, settings)
+        step()
     except Exception:  # a crash here must not pass for a quiet lane
-        record(False, "make test's second lane (demos, book, kit)", traceback.format_exc()[-800:])
+        record(False, f"make test's {what}", traceback.format_exc()[-800:])
     finally:
         close_stage()
         _lane.buf = None
+
+
+def second_lane(trees_built, points, settings):
+    if wanted("c"):
+        check_demos()
+    if wanted("d") or wanted("e"):
+        with grade.timing_lock(exclusive=False):
+            check_book()
+    trees_built.wait()
+    if (not CHAPTER or STAGES) and wanted("k"):
+        check_kit(points, settings)
 
 
 def alone_time(path, ours):
@@ -1115,7 +1120,8 @@ def main():
     # behind could be taken for another's leftover: the lanes then take turns.
     together = grade.parallel_phases() > 1
     trees_built, lines = threading.Event(), []
-    lane = threading.Thread(target=second_lane, args=(lines, trees_built, points, settings))
+    lane = threading.Thread(target=in_lane, args=(lines, "second lane (demos, book, kit)",
+                                                 lambda: second_lane(trees_built, points, settings)))
     if together:
         lane.start()
     try:
