@@ -122,6 +122,16 @@ unsigned long gr_seed(void);
 const char *gr_budget_mechanism(void);
 const char *gr_containment(void);
 
+/* ---- threads that must be asleep before a test goes on ------------- */
+
+/* This thread's kernel id, for gr_settle(); a thread stores it in a slot
+ * the test reads (0 there means "not started yet"). */
+int gr_tid(void);
+
+/* Wait up to `ms` until every thread in tids[0..n) sleeps in the kernel
+ * (blocked on a condition variable, a mutex or a timer); how many do. */
+int gr_settle(_Atomic int *tids, int n, int ms);
+
 /* ---- speedup: judged against the machine, in the same run ---------- */
 
 struct gr_speedup {

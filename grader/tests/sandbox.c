@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -487,4 +488,71 @@ Test(sandbox, names_its_mechanisms)
     const char *budget = gr_budget_mechanism(), *sweep = gr_containment();
     cr_log_info("task budget: %s; leftovers found by: %s", budget, sweep);
     cr_assert(budget[0] && sweep[0]);
+}
+
+/* ---- gr_settle(): sleeping threads are told from running ones ---------- */
+
+struct settled {
+    int sleepers_seen, spinner_seen;
+};
+
+static _Atomic int settle_tids[2];
+static _Atomic int settle_stop;
+static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t settle_cond = PTHREAD_COND_INITIALIZER;
+
+static void *settle_sleeper(void *arg)
+{
+    atomic_store(&settle_tids[(long)arg], gr_tid());
+    pthread_mutex_lock(&settle_lock);
+    while (!atomic_load(&settle_stop))
+        pthread_cond_wait(&settle_cond, &settle_lock);
+    pthread_mutex_unlock(&settle_lock);
+    return NULL;
+}
+
+static void *settle_spinner(void *arg)
+{
+    atomic_store(&settle_tids[(long)arg], gr_tid());
+    while (!atomic_load(&settle_stop))
+        ;
+    return NULL;
+}
+
+static void settle_both(void *arg, void *out)
+{
+    (void)arg;
+    struct settled *s = out;
+    pthread_t t[2];
+    pthread_create(&t[0], NULL, settle_sleeper, (void *)0L);
+    pthread_create(&t[1], NULL, settle_sleeper, (void *)1L);
+    s->sleepers_seen = gr_settle(settle_tids, 2, 1000);
+    pthread_mutex_lock(&settle_lock);
+    atomic_store(&settle_stop, 1);
+    pthread_cond_broadcast(&settle_cond);
+    pthread_mutex_unlock(&settle_lock);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+    atomic_store(&settle_stop, 0);
+    atomic_store(&settle_tids[1], 0);
+    pthread_create(&t[0], NULL, settle_sleeper, (void *)0L);
+    pthread_create(&t[1], NULL, settle_spinner, (void *)1L);
+    s->spinner_seen = gr_settle(settle_tids, 2, 200);
+    pthread_mutex_lock(&settle_lock);
+    atomic_store(&settle_stop, 1);
+    pthread_cond_broadcast(&settle_cond);
+    pthread_mutex_unlock(&settle_lock);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+}
+
+Test(settle, sleepers_are_seen_and_a_spinner_is_not)
+{
+    struct settled s = { 0 };
+    struct gr_run r = gr_run_fn(settle_both, NULL, &s, sizeof s, NULL);
+    gr_assert_clean(r, "gr_settle() on two sleepers, then a sleeper and a spinner");
+    cr_assert_eq(s.sleepers_seen, 2, "gr_settle() saw %d of 2 threads blocked "
+                 "on a condition variable within 1 s", s.sleepers_seen);
+    cr_assert_eq(s.spinner_seen, 1, "gr_settle() counted %d of a sleeper and "
+                 "a spinning thread as asleep (1 expected)", s.spinner_seen);
 }

@@ -7,7 +7,6 @@
 #include "grader.h"
 #include "timing.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -91,6 +90,7 @@ struct blocker {
     struct bqueue *q;
     int n;                  /* how many puts (or one get) to do */
     _Atomic int done;       /* how many returned */
+    _Atomic int *tid;       /* where to put its thread id, or NULL */
     void *got;
     int rc;
 };
@@ -98,6 +98,8 @@ struct blocker {
 static void *putter(void *arg)
 {
     struct blocker *b = arg;
+    if (b->tid)
+        atomic_store(b->tid, gr_tid());
     for (int i = 0; i < b->n; i++) {
         b->rc = bq_put(b->q, tag((uintptr_t)i + 1));
         atomic_fetch_add(&b->done, 1);
@@ -108,6 +110,8 @@ static void *putter(void *arg)
 static void *getter(void *arg)
 {
     struct blocker *b = arg;
+    if (b->tid)
+        atomic_store(b->tid, gr_tid());
     b->rc = bq_get(b->q, &b->got);
     atomic_fetch_add(&b->done, 1);
     return NULL;
@@ -356,33 +360,6 @@ static void usage(double *cpu, long *switches)
     *switches = ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
-/* Wait (up to 1 s) until `n` threads besides this one are asleep in the
- * kernel, as threads blocked on a condition variable are. */
-static void settle(int n)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        sleep_ms(10);
-        DIR *d = opendir("/proc/self/task");
-        int asleep = 0;
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            char path[300], buf[512];
-            snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-            FILE *f = e->d_name[0] != '.' ? fopen(path, "r") : NULL;
-            size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-            if (f)
-                fclose(f);
-            buf[len] = '\0';
-            char *rp = strrchr(buf, ')');
-            asleep += rp && rp[1] == ' ' && rp[2] == 'S';
-        }
-        if (d)
-            closedir(d);
-        if (asleep >= n) /* this thread is running: it reads the files */
-            return;
-    }
-}
-
 static void run_idle(void *arg, void *out)
 {
     (void)arg;
@@ -391,13 +368,14 @@ static void run_idle(void *arg, void *out)
     bq_put(full, tag(1));
     struct blocker g[2], p[2];
     pthread_t tg[2], tp[2];
+    static _Atomic int tids[4];
     for (int i = 0; i < 2; i++) {
-        g[i] = (struct blocker){ .q = empty };
-        p[i] = (struct blocker){ .q = full, .n = 1 };
+        g[i] = (struct blocker){ .q = empty, .tid = &tids[i] };
+        p[i] = (struct blocker){ .q = full, .n = 1, .tid = &tids[2 + i] };
         pthread_create(&tg[i], NULL, getter, &g[i]);
         pthread_create(&tp[i], NULL, putter, &p[i]);
     }
-    settle(4); /* let them all block */
+    gr_settle(tids, 4, 1000); /* let them all block */
     double cpu0, cpu1, t0 = now_s();
     long sw0, sw1;
     usage(&cpu0, &sw0);

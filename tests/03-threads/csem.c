@@ -71,49 +71,78 @@ Test(sem, counts_permits)
 
 /* ---- a wait sleeps until a post ------------------------------------------ */
 
-struct sleeper {
+enum { WAITERS = 4, ROUNDS = 6 };
+
+/* Each waiter has a slot for its thread id, so that the test can wait
+ * until it is asleep in csem_wait() rather than guess how long that takes. */
+struct sleepers {
     struct csem *s;
-    _Atomic int *done;
+    _Atomic int done;
+    _Atomic int tid[WAITERS];
+    pthread_t t[WAITERS];
+};
+
+struct slot {
+    struct sleepers *all;
+    int i;
 };
 
 static void *waiter(void *arg)
 {
-    struct sleeper *w = arg;
-    csem_wait(w->s);
-    atomic_fetch_add(w->done, 1);
+    struct slot *sl = arg;
+    atomic_store(&sl->all->tid[sl->i], gr_tid());
+    csem_wait(sl->all->s);
+    atomic_fetch_add(&sl->all->done, 1);
     return NULL;
 }
 
-enum { WAITERS = 4 };
+/* Start waiters from..WAITERS-1 and wait until they sleep. */
+static void start_waiters(struct sleepers *all, struct slot *slots, int from)
+{
+    for (int i = from; i < WAITERS; i++) {
+        atomic_store(&all->tid[i], 0);
+        slots[i] = (struct slot){ all, i };
+        pthread_create(&all->t[i], NULL, waiter, &slots[i]);
+    }
+    gr_settle(all->tid + from, WAITERS - from, 1000);
+}
 
 struct wakeups {
-    int before, after_one, after_all;
+    int before, after_one, after_all, rounds;
 };
 
+/* One post wakes one of 4 sleepers.  Then, in each round, 3 posts back to
+ * back must wake the other 3.  A post that signals only when the count
+ * was 0 loses a wake-up unless a woken thread takes its permit between
+ * two posts; that happens now and then on a busy machine, so the test
+ * repeats the round with fresh sleepers, and one lost wake-up fails it. */
 static void run_wakeups(void *arg, void *out)
 {
     (void)arg;
     struct wakeups *w = out;
-    static _Atomic int done;
-    struct csem *s = csem_create(0);
-    struct sleeper sl = { s, &done };
-    pthread_t t[WAITERS];
-    for (int i = 0; i < WAITERS; i++)
-        pthread_create(&t[i], NULL, waiter, &sl);
-    sleep_ms(150); /* let them all fall asleep */
-    w->before = atomic_load(&done);
-    csem_post(s);
-    w->after_one = wait_for(&done, 1, 1000);
+    static struct sleepers all;
+    struct slot slots[WAITERS];
+    all.s = csem_create(0);
+    start_waiters(&all, slots, 0);
+    w->before = atomic_load(&all.done);
+    csem_post(all.s);
+    wait_for(&all.done, 1, 1000);
     sleep_ms(50); /* a second waiter that wrongly wakes has time to show */
-    w->after_one = atomic_load(&done);
-    for (int i = 1; i < WAITERS; i++) /* back to back: none may be lost */
-        csem_post(s);
-    w->after_all = wait_for(&done, WAITERS, 2000);
-    if (w->after_all < WAITERS)
-        return; /* a waiter sleeps for ever: it cannot be joined */
-    for (int i = 0; i < WAITERS; i++)
-        pthread_join(t[i], NULL);
-    csem_destroy(s);
+    w->after_one = atomic_load(&all.done);
+    for (w->rounds = 1; w->rounds <= ROUNDS; w->rounds++) {
+        int want = WAITERS + (w->rounds - 1) * (WAITERS - 1);
+        for (int i = 1; i < WAITERS; i++) /* back to back: none may be lost */
+            csem_post(all.s);
+        w->after_all = wait_for(&all.done, want, 2000) - (want - WAITERS);
+        if (w->after_all < WAITERS)
+            return; /* a waiter sleeps for ever: it cannot be joined */
+        for (int i = 1; i < WAITERS; i++)
+            pthread_join(all.t[i], NULL);
+        if (w->rounds < ROUNDS)
+            start_waiters(&all, slots, 1);
+    }
+    pthread_join(all.t[0], NULL);
+    csem_destroy(all.s);
 }
 
 Test(sem, every_post_wakes_a_waiter)
@@ -127,10 +156,11 @@ Test(sem, every_post_wakes_a_waiter)
     cr_assert_eq(w.after_one, 1, "one csem_post() with 4 threads waiting "
                  "must let exactly one through, it let %d through",
                  w.after_one);
-    cr_assert_eq(w.after_all, WAITERS, "after 3 more posts in a row, only "
-                 "%d of 4 waiting threads had returned within 2 s: a "
-                 "wake-up was lost (every post must signal, not only the "
-                 "one that finds the count at 0)", w.after_all);
+    cr_assert_eq(w.after_all, WAITERS, "in round %d of %d, 3 posts in a row "
+                 "with 3 threads asleep in csem_wait() woke only %d of them "
+                 "within 2 s: a wake-up was lost (every post must signal, not "
+                 "only the one that finds the count at 0)", w.rounds, ROUNDS,
+                 w.after_all - 1);
     gr_assert_clean(r, "4 threads waiting on 0 permits, then 4 posts");
 }
 
@@ -279,25 +309,22 @@ static void run_idle(void *arg, void *out)
 {
     (void)arg;
     struct idle *d = out;
-    static _Atomic int done;
-    struct csem *s = csem_create(0);
-    struct sleeper sl = { s, &done };
-    pthread_t t[3];
-    for (int i = 0; i < 3; i++)
-        pthread_create(&t[i], NULL, waiter, &sl);
-    sleep_ms(100); /* let them fall asleep */
+    static struct sleepers all;
+    struct slot slots[WAITERS];
+    all.s = csem_create(0);
+    start_waiters(&all, slots, 1); /* 3 of them, in slots 1-3 */
     double c0 = cpu_now(), t0 = now_s();
     sleep_ms(300);
     d->cpu = cpu_now() - c0;
     d->window = now_s() - t0;
-    d->returned = atomic_load(&done);
-    for (int i = 0; i < 3; i++)
-        csem_post(s);
-    if (wait_for(&done, 3, 2000) < 3)
+    d->returned = atomic_load(&all.done);
+    for (int i = 1; i < WAITERS; i++)
+        csem_post(all.s);
+    if (wait_for(&all.done, 3, 2000) < 3)
         return; /* a lost wake-up: the other test names it */
-    for (int i = 0; i < 3; i++)
-        pthread_join(t[i], NULL);
-    csem_destroy(s);
+    for (int i = 1; i < WAITERS; i++)
+        pthread_join(all.t[i], NULL);
+    csem_destroy(all.s);
 }
 
 Test(timing, waiting_uses_no_cpu)

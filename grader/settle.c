@@ -1,0 +1,48 @@
+/* settle.c: wait until chosen threads of this process sleep in the kernel.
+ *
+ * A test of "a post wakes a sleeper" must know that its sleepers sleep
+ * before it posts: a fixed pause is too short on a loaded machine (the
+ * test then proves nothing, and a bug slips through) and wastes time on
+ * an idle one.  Linux shows each thread's state in the third field of
+ * /proc/self/task/TID/stat; a thread blocked in a futex (a condition
+ * variable or a mutex) or in nanosleep() shows 'S'. */
+#include "grader.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int gr_tid(void)
+{
+    return (int)syscall(SYS_gettid); /* glibc's gettid() needs _GNU_SOURCE */
+}
+
+static int asleep(int tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = tid > 0 ? fopen(path, "r") : NULL;
+    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[len] = '\0';
+    char *rp = strrchr(buf, ')'); /* the name in (...) may hold spaces */
+    return rp && rp[1] == ' ' && rp[2] == 'S';
+}
+
+int gr_settle(_Atomic int *tids, int n, int ms)
+{
+    struct timespec tick = { 0, 2000000 }; /* 2 ms */
+    int seen = 0;
+    for (int waited = 0; waited <= ms; waited += 2) {
+        seen = 0;
+        for (int i = 0; i < n; i++)
+            seen += asleep(tids[i]);
+        if (seen == n)
+            break;
+        nanosleep(&tick, NULL);
+    }
+    return seen;
+}
