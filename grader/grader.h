@@ -129,7 +129,9 @@ const char *gr_containment(void);
 int gr_tid(void);
 
 /* Wait up to `ms` until every thread in tids[0..n) sleeps in the kernel
- * (blocked on a condition variable, a mutex or a timer); how many do. */
+ * (blocked on a condition variable, a mutex or a timer); how many do.
+ * With tids NULL: until n threads of this process, the caller aside, do
+ * (threads that learner code made, whose ids the test cannot know). */
 int gr_settle(_Atomic int *tids, int n, int ms);
 
 /* ---- speedup: judged against the machine, in the same run ---------- */

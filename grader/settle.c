@@ -8,6 +8,7 @@
  * variable or a mutex) or in nanosleep() shows 'S'. */
 #include "grader.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -32,15 +33,30 @@ static int asleep(int tid)
     return rp && rp[1] == ' ' && rp[2] == 'S';
 }
 
+/* How many threads of this process, the caller aside, sleep now. */
+static int others_asleep(void)
+{
+    int n = 0, self = gr_tid(), tid;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (sscanf(e->d_name, "%d", &tid) == 1 && tid != self)
+            n += asleep(tid);
+    if (d)
+        closedir(d);
+    return n;
+}
+
 int gr_settle(_Atomic int *tids, int n, int ms)
 {
     struct timespec tick = { 0, 2000000 }; /* 2 ms */
     int seen = 0;
     for (int waited = 0; waited <= ms; waited += 2) {
         seen = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; tids && i < n; i++)
             seen += asleep(tids[i]);
-        if (seen == n)
+        seen = tids ? seen : others_asleep();
+        if (seen >= n)
             break;
         nanosleep(&tick, NULL);
     }

@@ -200,13 +200,16 @@ static void run_close_wakes(void *arg, void *out)
     bq_put(full, tag(7));
     struct blocker g[WAITERS], p[WAITERS];
     pthread_t tg[WAITERS], tp[WAITERS];
+    static _Atomic int tids[2 * WAITERS];
     for (int i = 0; i < WAITERS; i++) {
-        g[i] = (struct blocker){ .q = empty };
-        p[i] = (struct blocker){ .q = full, .n = 1 };
+        g[i] = (struct blocker){ .q = empty, .tid = &tids[i] };
+        p[i] = (struct blocker){ .q = full, .n = 1, .tid = &tids[WAITERS + i] };
         pthread_create(&tg[i], NULL, getter, &g[i]);
         pthread_create(&tp[i], NULL, putter, &p[i]);
     }
-    sleep_ms(50); /* let them all block */
+    /* All asleep before the close: a thread that arrives after it returns
+     * -1 without waiting, and a close that wakes one would go unseen. */
+    gr_settle(tids, 2 * WAITERS, 2000);
     bq_close(empty);
     bq_close(full);
     for (int i = 0; i < WAITERS; i++) { /* hangs if close woke only some */

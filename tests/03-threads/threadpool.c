@@ -299,7 +299,9 @@ static void run_idle_shutdown(void *arg, void *out)
     (void)arg;
     long *results = out;
     struct threadpool *a = threadpool_create(4, 4), *b = threadpool_create(3, 2);
-    sleep_ms(20); /* every worker is asleep, waiting for a task */
+    /* Every worker asleep, waiting for a task: one that had not gone to
+     * sleep yet would see the pool stopping without being woken. */
+    gr_settle(NULL, 4 + 3, 1000);
     results[0] = (long)threadpool_shutdown(a, THREADPOOL_DRAIN);
     results[1] = (long)threadpool_shutdown(b, THREADPOOL_CANCEL);
 }
