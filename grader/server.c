@@ -73,11 +73,31 @@ static const char *times_in_words(int n)
     return n >= 0 && n < 5 ? words[n] : "many times";
 }
 
+/* Before anything is timed, `mine` answers one request.  A stub, or a
+ * server that died as it started, fails here at once with the sandbox's
+ * reason (cl_watch() ends the wait when it exits), instead of after the
+ * reference has been timed for seconds. */
+static void answers_first(struct served *mine, const char *probe, const char *answer)
+{
+    char reply[64] = "(no connection)";
+    int fd = cl_connect(mine->port), r = -1;
+    cl_watch(mine->proc.pid);
+    if (fd >= 0) {
+        r = cl_ask_within(fd, probe, reply, sizeof reply, 5.0);
+        close(fd);
+    }
+    cl_watch(0);
+    srv_expect(mine, r >= 0 && strcmp(reply, answer) == 0, "before the timing, a "
+               "client sent %.*s and got %s instead of %s", (int)strcspn(probe, "\n"),
+               probe, shown(reply), answer);
+}
+
 void srv_time_pings(struct served *mine, struct served *ref, const struct cl_heavy *h,
                     struct cl_latency *M, struct cl_latency *R)
 {
     static double lm[8192], lr[8192]; /* room for 2 rounds of 2048 */
     int nm = 0, nr = 0;
+    answers_first(mine, "PING\n", "PONG");
     for (int round = 0; round < 2; round++) { /* interleaved */
         struct cl_latency r = cl_ping_while_busy(ref->port, h, lr, &nr);
         cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
@@ -146,6 +166,7 @@ void srv_pings_beside_every_size(struct served *mine, struct served *ref,
     struct size_class sizes[] = { { .span = 100 }, { .span = 1000 }, { .span = 10000 },
                                   { .span = 100000 } };
     int n = (int)(sizeof sizes / sizeof sizes[0]), judged = 0;
+    answers_first(mine, "PING\n", "PONG");
     for (int i = 0; i < n; i++) {
         char req[64];
         struct cl_heavy h = { .hello_s = 5.0 };
@@ -202,6 +223,7 @@ void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint
 void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_heavy *heavy,
                          const struct cl_hog *h, const char *hint)
 {
+    answers_first(s, h->probe, h->answer);
     double bound_ms = ref ? ref_median(ref, heavy) / 4 : 0;
     struct cl_stall S = cl_probe_beside_hog(s->port, h);
     int len = (int)strcspn(h->request, "\n");

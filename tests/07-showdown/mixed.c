@@ -262,6 +262,8 @@ Test(timing, finishes_within_the_measured_bound)
 {
     if (usable_cores() < 2)
         cr_skip_test("skipped: only 1 usable core, so CPU work cannot overlap here");
+    int rc = -1;
+    gr_assert_started(gr_run_fn(empty, NULL, &rc, sizeof rc, NULL), "run_batch(0 jobs)");
     struct bench *b = calloc(1, sizeof *b);
     struct outcome o;
     struct batch_spec s = { .ncpu = 8, .cpu_n = 6000000, .nfast = 3, .fast_requests = 20,
