@@ -261,6 +261,9 @@ def find_user():
 _phases = itertools.count()
 
 
+PHASE_TASKS = 4096  # tasks a phase may have alive: its tests' caps (about 1,100 each) and room
+
+
 def delegated_cgroup(pw):
     """A pids cgroup (v1) that the unprivileged user owns, so that the
     sandbox, running as that user, can still make one per call under it
@@ -275,8 +278,13 @@ def delegated_cgroup(pw):
             return None
         d = CGROUP_ROOT + own[0].rstrip("/") + f"/grader-run-{os.getpid()}-{next(_phases)}"
         os.makedirs(d, exist_ok=True)
-        for name in ("", "cgroup.procs", "tasks"):
-            os.chown(os.path.join(d, name), pw.pw_uid, pw.pw_gid)
+        # The user may make its calls' cgroups here, and nothing more: the
+        # phase's own cap and cgroup.procs stay root's, so code under test
+        # that raises its call's cap is still held by this one, and it
+        # cannot move itself up out of its call's cgroup.
+        with open(os.path.join(d, "pids.max"), "w") as f:
+            f.write(str(PHASE_TASKS))
+        os.chown(d, pw.pw_uid, pw.pw_gid)
         return d
     except OSError:
         return None

@@ -917,6 +917,11 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
     int counted = p->cgroup[0] && sh->in_cgroup;
     long peak = counted ? read_number(p->cgroup, "pids.peak", "") : -1;
     long refused = counted ? read_number(p->cgroup, "pids.events", "max ") : 0;
+    /* The call's cgroup belongs to the user the code runs as, so the code
+     * could raise its own cap; the phase's cap above it (grade.py, root's)
+     * still binds, and a cap found changed fails the call. */
+    int tampered = counted && (read_number(p->cgroup, "pids.max", "") != p->lim.max_tasks ||
+                               peak > p->lim.max_tasks);
     int escaped = p->pid <= 0 ? 0 : p->cgroup[0] && sh->in_cgroup
                                         ? sweep_cgroup(p) : sweep_descendants(p);
     reap_killed();
@@ -933,6 +938,13 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
              atomic_load(&sh->cap_hit));
     r.escaped = escaped;
     add_findings(&r, p, sh, peak, refused);
+    if (tampered) {
+        r.outcome = GR_ESCAPED;
+        snprintf(r.problem, sizeof r.problem, "the code under test changed its "
+                 "own task cap (pids.max in its cgroup, set to %d by the sandbox); "
+                 "the sandbox's limits are not the code's to change",
+                 p->lim.max_tasks);
+    }
     if (out && p->out_size)
         memcpy(out, sh->out, p->out_size);
     close(p->out_fd);

@@ -303,6 +303,81 @@ Test(sandbox, raw_fork_loop_is_contained)
     cr_assert_leq(r.peak_tasks, 40, "the cgroup let %d tasks live at once", r.peak_tasks);
 }
 
+/* The call's cgroup is the user's own, so code can raise its own cap:
+ * it writes "max" into pids.max, then forks past the old cap. */
+static void raise_own_cap(void *arg, void *out)
+{
+    (void)arg;
+    char line[512], path[700] = "";
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *at = strstr(line, ":pids:");
+        if (at) {
+            at[strcspn(at, "\n")] = '\0';
+            snprintf(path, sizeof path, "/sys/fs/cgroup/pids%s/pids.max", at + 6);
+        }
+    }
+    if (f)
+        fclose(f);
+    FILE *cap = path[0] ? fopen(path, "w") : NULL;
+    *(int *)out = cap && fputs("max", cap) >= 0 && fclose(cap) == 0;
+    pid_t kids[50];
+    int n = 0;
+    while (n < 50 && (kids[n] = (pid_t)syscall(SYS_fork)) >= 0) {
+        if (kids[n] == 0) {
+            usleep(100000);
+            _exit(0);
+        }
+        n++;
+    }
+    while (n > 0)
+        waitpid(kids[--n], NULL, 0);
+}
+
+Test(sandbox, raising_its_own_cap_is_caught)
+{
+    if (strncmp(gr_budget_mechanism(), "cgroup", 6) != 0)
+        cr_skip_test("skipped: no pids cgroup here (%s)", gr_budget_mechanism());
+    int raised = 0;
+    struct gr_limits lim = { .timeout_s = 2, .max_tasks = 20 };
+    struct gr_run r = gr_run_fn(raise_own_cap, NULL, &raised, sizeof raised, &lim);
+    if (!raised)
+        cr_skip_test("skipped: the call's pids.max is not writable here, so the "
+                     "code cannot raise its cap (%s)", gr_budget_mechanism());
+    cr_assert(strstr(r.problem, "changed its own task cap"), "a call that wrote "
+              "'max' into its own pids.max was not caught; problem: '%s'", r.problem);
+}
+
+/* Above the calls, the phase's cgroup (grade.py) caps the tasks too, and
+ * the user the tests run as can neither change that cap nor join it. */
+Test(sandbox, the_phase_cap_is_not_the_users)
+{
+    char line[512], dir[600] = "", path[700];
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *at = strstr(line, ":pids:");
+        if (at) {
+            at[strcspn(at, "\n")] = '\0';
+            snprintf(dir, sizeof dir, "/sys/fs/cgroup/pids%s", at + 6);
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!dir[0] || geteuid() == 0 || !strstr(dir, "/grader-run-"))
+        cr_skip_test("skipped: not in a phase's cgroup made by grade.py as root "
+                     "(euid %d, pids cgroup '%s')", (int)geteuid(), dir);
+    snprintf(path, sizeof path, "%s/pids.max", dir);
+    FILE *cap = fopen(path, "r");
+    long max = -1;
+    cr_assert(cap && fscanf(cap, "%ld", &max) == 1 && max > 0,
+              "the phase's cgroup %s has no numeric pids.max", dir);
+    fclose(cap);
+    cr_assert(access(path, W_OK) != 0, "the user the tests run as may write %s", path);
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    cr_assert(access(path, W_OK) != 0, "the user the tests run as may write %s: code "
+              "under test could leave its call's cgroup for the phase's", path);
+}
+
 /* 150 threads inside one child process: one fork, 151 tasks. */
 static void *nap(void *arg)
 {
