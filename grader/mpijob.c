@@ -252,13 +252,8 @@ static void leak(struct gr_mpi_run *r)
 static void classify_end(struct gr_mpi_run *r)
 {
     char line[700], call[64] = "an MPI call";
-    const char *todo = strstr(r->err, TODO_PREFIX);
-    if (todo) {
-        char file[200] = "?", func[120] = "?";
-        sscanf(todo, TODO_PREFIX "%199[^:]: %119[^(]", file, func);
+    if (gr_todo_sentence(r->err, r->problem, sizeof r->problem)) {
         r->outcome = GR_NOT_STARTED;
-        snprintf(r->problem, sizeof r->problem,
-                 "not started: %s() in %s still calls TODO()", func, file);
     } else if (line_after(r->err, "[grader-mpi] ", line, sizeof line)) {
         r->outcome = GR_EXITED;
         snprintf(r->problem, sizeof r->problem, "%s", line);

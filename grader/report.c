@@ -87,16 +87,20 @@ static const char *signal_hint(int sig)
     }
 }
 
-static int not_started(struct gr_run *r)
+int gr_todo_sentence(const char *output, char *buf, size_t n)
 {
-    const char *m = strstr(r->output, TODO_PREFIX);
+    const char *m = strstr(output, TODO_PREFIX);
     if (!m)
         return 0;
     char file[200] = "?", func[120] = "?";
     sscanf(m, TODO_PREFIX "%199[^:]: %119[^(]", file, func);
-    snprintf(r->problem, sizeof r->problem,
-             "not started: %s() in %s still calls TODO()", func, file);
+    snprintf(buf, n, "not started: %s() in %s still calls TODO()", func, file);
     return 1;
+}
+
+static int not_started(struct gr_run *r)
+{
+    return gr_todo_sentence(r->output, r->problem, sizeof r->problem);
 }
 
 static int sanitizer_error(struct gr_run *r)

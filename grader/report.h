@@ -21,6 +21,10 @@ enum gr_stop { GR_STOP_NONE, GR_STOP_TIMEOUT, GR_STOP_MEMORY };
 void gr_classify(struct gr_run *r, const struct gr_limits *lim, enum gr_stop stopped,
               int status, int finished, int cap_hit);
 
+/* When `output` holds a stub's TODO() line, write "not started: f() in
+ * FILE still calls TODO()" into buf and return 1; else 0. */
+int gr_todo_sentence(const char *output, char *buf, size_t n);
+
 /* Find the first stack frame in learner code ("f() at file:line"). */
 int gr_learner_frame(const char *report, char *buf, size_t n);
 
