@@ -132,8 +132,9 @@ static double share(struct sample x)
     return x.cpu / (x.wall > 0 ? x.wall : 1e-9);
 }
 
-/* What the sampler saw in the learner's runs (sampler.h): the cause named
- * in most rounds, with the sentence of the last round that named it. */
+/* What the sampler saw in the learner's runs (sampler.h), over every
+ * attempt's rounds: the cause named in most rounds, with the sentence of
+ * the last round that named it. */
 struct why {
     int rounds, count[GR_CAUSE_BUSY + 1];
     char said[GR_CAUSE_BUSY + 1][400];
@@ -202,7 +203,6 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct bounds bd, void *ref, void *got,
                               struct why *causes)
 {
-    memset(causes, 0, sizeof *causes);
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
         e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS],
         score[MAX_ROUNDS], fit[MAX_ROUNDS];
@@ -310,7 +310,9 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     struct kernel k1 = { iters, 1 }, kn = { iters, eff };
     double K = 0, single = 1;
     int failures = 0, passed = 0;
-    struct why y;
+    /* Causes add up over the attempts: a verdict measured twice names
+     * what most of its rounds showed, not only the last two. */
+    struct why y = { 0 };
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, rounds, (struct bounds){ pass, bar },
