@@ -9,8 +9,10 @@
 #include "timing.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +89,10 @@ struct outcome {
     pid_t self;
 };
 
+/* Shared with the workers (mapped before the sandbox forks): set once
+ * every task of a session is submitted; NULL when no test waits for it. */
+static _Atomic int *submitted;
+
 static void session(void *arg, void *out)
 {
     const struct script *s = arg;
@@ -99,6 +105,8 @@ static void session(void *arg, void *out)
     o->ids_ok = 1;
     for (int i = 0; i < s->ntasks; i++)
         o->ids_ok &= procpool_submit(p, s->args[i]) == i;
+    if (submitted)
+        atomic_store(submitted, 1);
     for (int j = 0; j < s->ntasks; j++) {
         int i = s->reverse ? s->ntasks - 1 - j : j;
         o->result[i] = -12345;
@@ -255,8 +263,13 @@ Test(procpool, shutdown_leaves_no_children)
 static long start_stamp(long x)
 {
     (void)x;
-    struct timespec ts;
+    struct timespec ts, ms = { 0, 1000000 };
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* The first task holds the one worker until every task is queued (2 s
+     * at most): the pool then has a choice to make when the worker comes
+     * back, whatever the scheduler did to the submitting loop. */
+    for (int i = 0; submitted && !atomic_load(submitted) && i < 2000; i++)
+        nanosleep(&ms, NULL);
     return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
@@ -266,6 +279,9 @@ Test(procpool, tasks_start_in_submission_order)
 {
     struct script s = { .workers = 1, .fn = start_stamp, .ntasks = 20 };
     const char *what = "1 worker, 20 tasks that return when they started";
+    submitted = mmap(NULL, sizeof *submitted, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert(submitted != MAP_FAILED, "the test could not map its flag");
     struct outcome o = play(&s, what);
     for (int i = 1; i < s.ntasks; i++)
         cr_assert(o.ret[i - 1] == 0 && o.ret[i] == 0 &&
