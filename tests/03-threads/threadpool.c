@@ -175,15 +175,48 @@ static void tiny_sleep(void *arg)
     count_me(arg);
 }
 
+/* Holds its worker until *open is set: the tasks behind it stay queued. */
+struct hold {
+    _Atomic int started, open, main_tid;
+};
+
+static void hold_worker(void *arg)
+{
+    struct hold *h = arg;
+    atomic_fetch_add(&h->started, 1);
+    for (int i = 0; i < 4000 && !atomic_load(&h->open); i++)
+        sleep_ms(0.5);
+}
+
+/* Opens the hold once the shutdown has begun: the calling thread sleeps
+ * in it (waiting for the workers), and 50 ms have passed. */
+static void *open_once_waiting(void *arg)
+{
+    struct hold *h = arg;
+    sleep_ms(50);
+    gr_settle(&h->main_tid, 1, 2000);
+    atomic_store(&h->open, 1);
+    return NULL;
+}
+
 static void run_drain(void *arg, void *out)
 {
     (void)arg;
     struct drained *d = out;
     _Atomic int ran = 0;
+    static struct hold h;
+    atomic_store(&h.main_tid, gr_tid());
     struct threadpool *p = threadpool_create(2, 1000);
+    threadpool_submit(p, hold_worker, &h);
+    threadpool_submit(p, hold_worker, &h);
+    for (int i = 0; i < 2000 && atomic_load(&h.started) < 2; i++)
+        sleep_ms(1); /* until both workers are held */
     for (int i = 0; i < 300; i++)
         threadpool_submit(p, tiny_sleep, &ran);
-    d->result = (int)threadpool_shutdown(p, THREADPOOL_DRAIN); /* most still queued */
+    pthread_t opener;
+    pthread_create(&opener, NULL, open_once_waiting, &h);
+    d->result = (int)threadpool_shutdown(p, THREADPOOL_DRAIN); /* all 300 queued */
+    pthread_join(opener, NULL);
     d->ran = atomic_load(&ran);
 }
 
