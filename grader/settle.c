@@ -47,15 +47,21 @@ static int others_asleep(void)
     return n;
 }
 
+/* How many of tids[0..n) sleep now. */
+static int these_asleep(_Atomic int *tids, int n)
+{
+    int seen = 0;
+    for (int i = 0; i < n; i++)
+        seen += asleep(tids[i]);
+    return seen;
+}
+
 int gr_settle(_Atomic int *tids, int n, int ms)
 {
     struct timespec tick = { 0, 2000000 }; /* 2 ms */
     int seen = 0;
     for (int waited = 0; waited <= ms; waited += 2) {
-        seen = 0;
-        for (int i = 0; tids && i < n; i++)
-            seen += asleep(tids[i]);
-        seen = tids ? seen : others_asleep();
+        seen = tids ? these_asleep(tids, n) : others_asleep();
         if (seen >= n)
             break;
         nanosleep(&tick, NULL);

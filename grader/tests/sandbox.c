@@ -303,22 +303,32 @@ Test(sandbox, raw_fork_loop_is_contained)
     cr_assert_leq(r.peak_tasks, 40, "the cgroup let %d tasks live at once", r.peak_tasks);
 }
 
-/* The call's cgroup is the user's own, so code can raise its own cap:
- * it writes "max" into pids.max, then forks past the old cap. */
-static void raise_own_cap(void *arg, void *out)
+/* This process's pids cgroup (v1) folder, or "" when it has none. */
+static void own_pids_dir(char *dir, size_t n)
 {
-    (void)arg;
-    char line[512], path[700] = "";
+    char line[512];
+    dir[0] = '\0';
     FILE *f = fopen("/proc/self/cgroup", "r");
     while (f && fgets(line, sizeof line, f)) {
         char *at = strstr(line, ":pids:");
         if (at) {
             at[strcspn(at, "\n")] = '\0';
-            snprintf(path, sizeof path, "/sys/fs/cgroup/pids%s/pids.max", at + 6);
+            snprintf(dir, n, "/sys/fs/cgroup/pids%s", at + 6);
         }
     }
     if (f)
         fclose(f);
+}
+
+/* The call's cgroup is the user's own, so code can raise its own cap:
+ * it writes "max" into pids.max, then forks past the old cap. */
+static void raise_own_cap(void *arg, void *out)
+{
+    (void)arg;
+    char dir[600], path[700] = "";
+    own_pids_dir(dir, sizeof dir);
+    if (dir[0])
+        snprintf(path, sizeof path, "%s/pids.max", dir);
     FILE *cap = path[0] ? fopen(path, "w") : NULL;
     *(int *)out = cap && fputs("max", cap) >= 0 && fclose(cap) == 0;
     pid_t kids[50];
@@ -352,17 +362,8 @@ Test(sandbox, raising_its_own_cap_is_caught)
  * the user the tests run as can neither change that cap nor join it. */
 Test(sandbox, the_phase_cap_is_not_the_users)
 {
-    char line[512], dir[600] = "", path[700];
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    while (f && fgets(line, sizeof line, f)) {
-        char *at = strstr(line, ":pids:");
-        if (at) {
-            at[strcspn(at, "\n")] = '\0';
-            snprintf(dir, sizeof dir, "/sys/fs/cgroup/pids%s", at + 6);
-        }
-    }
-    if (f)
-        fclose(f);
+    char dir[600], path[700];
+    own_pids_dir(dir, sizeof dir);
     if (!dir[0] || geteuid() == 0 || !strstr(dir, "/grader-run-"))
         cr_skip_test("skipped: not in a phase's cgroup made by grade.py as root "
                      "(euid %d, pids cgroup '%s')", (int)geteuid(), dir);
@@ -594,6 +595,17 @@ static void *settle_spinner(void *arg)
     return NULL;
 }
 
+/* Stop both threads, whatever they are doing, and join them. */
+static void settle_release(pthread_t t[2])
+{
+    pthread_mutex_lock(&settle_lock);
+    atomic_store(&settle_stop, 1);
+    pthread_cond_broadcast(&settle_cond);
+    pthread_mutex_unlock(&settle_lock);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+}
+
 static void settle_both(void *arg, void *out)
 {
     (void)arg;
@@ -602,23 +614,13 @@ static void settle_both(void *arg, void *out)
     pthread_create(&t[0], NULL, settle_sleeper, (void *)0L);
     pthread_create(&t[1], NULL, settle_sleeper, (void *)1L);
     s->sleepers_seen = gr_settle(settle_tids, 2, 1000);
-    pthread_mutex_lock(&settle_lock);
-    atomic_store(&settle_stop, 1);
-    pthread_cond_broadcast(&settle_cond);
-    pthread_mutex_unlock(&settle_lock);
-    pthread_join(t[0], NULL);
-    pthread_join(t[1], NULL);
+    settle_release(t);
     atomic_store(&settle_stop, 0);
     atomic_store(&settle_tids[1], 0);
     pthread_create(&t[0], NULL, settle_sleeper, (void *)0L);
     pthread_create(&t[1], NULL, settle_spinner, (void *)1L);
     s->spinner_seen = gr_settle(settle_tids, 2, 200);
-    pthread_mutex_lock(&settle_lock);
-    atomic_store(&settle_stop, 1);
-    pthread_cond_broadcast(&settle_cond);
-    pthread_mutex_unlock(&settle_lock);
-    pthread_join(t[0], NULL);
-    pthread_join(t[1], NULL);
+    settle_release(t);
 }
 
 Test(settle, sleepers_are_seen_and_a_spinner_is_not)
