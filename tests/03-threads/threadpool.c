@@ -175,27 +175,52 @@ static void tiny_sleep(void *arg)
     count_me(arg);
 }
 
-/* Holds its worker until *open is set: the tasks behind it stay queued. */
-struct hold {
-    _Atomic int started, open, main_tid;
+/* Two tasks hold both workers until a gate opens, so the tasks queued
+ * behind them are certainly still queued when the shutdown begins. */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t open_cond;
+    int open;
+    _Atomic int started, finished, ran, extra, refused;
+    _Atomic int main_tid; /* when set, open only once it sleeps (in the shutdown) */
+    struct threadpool *p;
 };
 
-static void hold_worker(void *arg)
+/* A task that holds its worker until the gate opens. */
+static void held(void *arg)
 {
-    struct hold *h = arg;
-    atomic_fetch_add(&h->started, 1);
-    for (int i = 0; i < 4000 && !atomic_load(&h->open); i++)
-        sleep_ms(0.5);
+    struct gate *g = arg;
+    atomic_fetch_add(&g->started, 1);
+    pthread_mutex_lock(&g->lock);
+    while (!g->open)
+        pthread_cond_wait(&g->open_cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
 }
 
-/* Opens the hold once the shutdown has begun: the calling thread sleeps
- * in it (waiting for the workers), and 50 ms have passed. */
-static void *open_once_waiting(void *arg)
+/* Submit `task` twice and wait (2 s at most) until both workers run it;
+ * how many do. */
+static int hold_both(struct gate *g, void (*task)(void *))
 {
-    struct hold *h = arg;
+    threadpool_submit(g->p, task, g);
+    threadpool_submit(g->p, task, g);
+    double give_up = now_s() + 2;
+    while (atomic_load(&g->started) < 2 && now_s() < give_up)
+        sleep_ms(1);
+    return atomic_load(&g->started);
+}
+
+/* Opens the gate after 50 ms, and, with main_tid set, once that thread
+ * sleeps: the shutdown has begun, and waits for the workers. */
+static void *open_later(void *arg)
+{
+    struct gate *g = arg;
     sleep_ms(50);
-    gr_settle(&h->main_tid, 1, 2000);
-    atomic_store(&h->open, 1);
+    if (atomic_load(&g->main_tid))
+        gr_settle(&g->main_tid, 1, 2000);
+    pthread_mutex_lock(&g->lock);
+    g->open = 1;
+    pthread_cond_broadcast(&g->open_cond);
+    pthread_mutex_unlock(&g->lock);
     return NULL;
 }
 
@@ -204,18 +229,16 @@ static void run_drain(void *arg, void *out)
     (void)arg;
     struct drained *d = out;
     _Atomic int ran = 0;
-    static struct hold h;
-    atomic_store(&h.main_tid, gr_tid());
-    struct threadpool *p = threadpool_create(2, 1000);
-    threadpool_submit(p, hold_worker, &h);
-    threadpool_submit(p, hold_worker, &h);
-    for (int i = 0; i < 2000 && atomic_load(&h.started) < 2; i++)
-        sleep_ms(1); /* until both workers are held */
+    struct gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
+                      .open_cond = PTHREAD_COND_INITIALIZER };
+    atomic_store(&g.main_tid, gr_tid());
+    g.p = threadpool_create(2, 1000);
+    hold_both(&g, held);
     for (int i = 0; i < 300; i++)
-        threadpool_submit(p, tiny_sleep, &ran);
+        threadpool_submit(g.p, tiny_sleep, &ran);
     pthread_t opener;
-    pthread_create(&opener, NULL, open_once_waiting, &h);
-    d->result = (int)threadpool_shutdown(p, THREADPOOL_DRAIN); /* all 300 queued */
+    pthread_create(&opener, NULL, open_later, &g);
+    d->result = (int)threadpool_shutdown(g.p, THREADPOOL_DRAIN); /* all 300 queued */
     pthread_join(opener, NULL);
     d->ran = atomic_load(&ran);
 }
@@ -232,24 +255,11 @@ Test(threadpool, drain_runs_every_queued_task)
                  "return 0, not %d", d.result);
 }
 
-/* Two blockers hold both workers until a gate opens, so the 100 tasks
- * behind them are certainly still queued when the shutdown begins. */
-struct gate {
-    pthread_mutex_t lock;
-    pthread_cond_t open_cond;
-    int open;
-    _Atomic int started, finished, ran, extra, refused;
-    struct threadpool *p;
-};
-
+/* Held, then, once the gate opens, submits until it is refused. */
 static void blocker(void *arg)
 {
     struct gate *g = arg;
-    atomic_fetch_add(&g->started, 1);
-    pthread_mutex_lock(&g->lock);
-    while (!g->open)
-        pthread_cond_wait(&g->open_cond, &g->lock);
-    pthread_mutex_unlock(&g->lock);
+    held(g);
     /* Submit until refused: the shutdown is under way (or about to be),
      * and from the moment it begins threadpool_submit() must return -1.  What
      * went in before that is queued, and cancelled with the rest. */
@@ -264,17 +274,6 @@ static void blocker(void *arg)
     atomic_fetch_add(&g->finished, 1);
 }
 
-static void *open_later(void *arg)
-{
-    struct gate *g = arg;
-    sleep_ms(50);
-    pthread_mutex_lock(&g->lock);
-    g->open = 1;
-    pthread_cond_broadcast(&g->open_cond);
-    pthread_mutex_unlock(&g->lock);
-    return NULL;
-}
-
 struct cancelled {
     long result;
     int busy, ran, finished, extra, refused;
@@ -287,12 +286,7 @@ static void run_cancel(void *arg, void *out)
     struct gate g = { .lock = PTHREAD_MUTEX_INITIALIZER,
                       .open_cond = PTHREAD_COND_INITIALIZER };
     g.p = threadpool_create(2, 1000);
-    threadpool_submit(g.p, blocker, &g);
-    threadpool_submit(g.p, blocker, &g);
-    double give_up = now_s() + 2;
-    while (atomic_load(&g.started) < 2 && now_s() < give_up)
-        sleep_ms(1); /* until both workers are busy */
-    c->busy = atomic_load(&g.started);
+    c->busy = hold_both(&g, blocker);
     for (int i = 0; i < 100 && c->busy == 2; i++)
         threadpool_submit(g.p, count_me, &g.ran);
     pthread_t opener;
