@@ -106,7 +106,8 @@ static struct result *run(int n, int max_open, double delay_ms, double timeout_s
      * so it is stopped there (with room for the sandbox's start) rather
      * than at the timeout: a request-at-a-time loop fails in a second or
      * two instead of minutes. */
-    double bound = one_delay ? 1.5 * ((n + max_open - 1) / max_open) * *one_delay : 0;
+    int rounds = (n + max_open - 1) / max_open;
+    double bound = one_delay ? 1.5 * rounds * *one_delay : 0;
     struct gr_limits lim = { .timeout_s = bound && bound + 0.5 < timeout_s ? bound + 0.5
                                                                           : timeout_s };
     memset(w, 0, sizeof *w);
@@ -128,7 +129,7 @@ static struct result *run(int n, int max_open, double delay_ms, double timeout_s
                        "1.5x that fails: are requests sent one after another, or do "
                        "you wait for a whole batch before starting the next?  "
                        "Re-run: %s", what, lim.timeout_s, *one_delay * 1e3,
-                       (n + max_open - 1) / max_open, max_open, bound / 1.5, gr_rerun());
+                       rounds, max_open, bound / 1.5, gr_rerun());
     gr_assert_clean(r, what);
     int right = 0, first_wrong = -1;
     char shown[64];
