@@ -69,6 +69,8 @@ struct gr_mpi_speedup {
     const char *what;   /* e.g. "mw_count_primes(0, 1500000, 10000)" */
     int master;         /* 1: rank 0 is a master that hands out the work
                            (a failure then names it when it kept the work) */
+    const char *program; /* NULL: this test's own driver (NAME.mpi); the
+                            grader's self-tests name theirs */
 };
 
 enum gr_verdict gr_judge_mpi_speedup(const struct gr_mpi_speedup *s,

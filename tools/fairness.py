@@ -15,6 +15,9 @@ sequential mutant (the first exercise with both, or FAIRNESS_EX).
 
     FAIRNESS_RUNS=15 FAIRNESS_HOGS="0 1" python3 tools/fairness.py [out.dat]
 
+FAIRNESS_EX=09-mpi/master_worker measures the MPI judge (grader/mpijob.c)
+instead; FAIRNESS_SELFTESTS=0 leaves the grader's self-tests out.
+
 It writes a data file (default docs/data/fairness.dat) that the
 instructors' guide quotes with []{.data} spans.  Run it through
 tools/fairness.sh, which holds the grader's timing lock so that no other
@@ -172,8 +175,10 @@ def measure_load(n, cases):
 def main():
     os.chdir(ROOT)
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join("docs", "data", "fairness.dat")
-    cases = CASES + exercise_cases()
-    if len(cases) == len(CASES):
+    selftests = os.environ.get("FAIRNESS_SELFTESTS", "1") != "0"
+    theirs = exercise_cases()
+    cases = (CASES if selftests or not theirs else []) + theirs
+    if not theirs:
         print("fairness: no exercise with both a speedup test and a sequential mutant here "
               "(a student copy has neither solutions/ nor mutants/): measuring the grader's "
               "self-tests only", file=sys.stderr)

@@ -9,16 +9,22 @@
 #include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static struct gr_mpi_run job(int ranks, const char *mode, double timeout_s)
+static const char *selftest(void)
 {
-    char self[4096], prog[4200];
+    static char self[4096], prog[4200];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 0] = '\0';
     snprintf(prog, sizeof prog, "%s/mpi-selftest", dirname(self));
-    return gr_mpirun_prog(prog, ranks, mode, timeout_s);
+    return prog;
+}
+
+static struct gr_mpi_run job(int ranks, const char *mode, double timeout_s)
+{
+    return gr_mpirun_prog(selftest(), ranks, mode, timeout_s);
 }
 
 /* Processes still running the self-test program in this mode (tests
@@ -115,4 +121,36 @@ Test(mpijob, leak_is_reported)
 {
     struct gr_mpi_run r = job(2, "leak", 10);
     cr_assert(strstr(r.problem, "100 bytes of memory leaked"), "%s", r.problem);
+}
+
+/* The early stop (mpi_trace.h): a job may print fewer rounds than it was
+ * asked for only when those rounds show a clear verdict; the judge checks
+ * the rule itself, so a job that stops short otherwise fails. */
+static enum gr_verdict judged(const char *mode, char *msg, size_t n)
+{
+    struct gr_mpi_speedup s = { .args = mode, .ranks = 2, .rounds = 5,
+                                .what = mode, .program = selftest() };
+    setenv("GRADER_EARLY", "1", 1); /* as graded, whatever the caller set */
+    return gr_judge_mpi_speedup(&s, msg, n);
+}
+
+Test(mpijob, a_clear_early_stop_is_judged)
+{
+    char msg[2048];
+    enum gr_verdict v = judged("clear", msg, sizeof msg);
+    if (v == GR_SKIP && strstr(msg, "1 usable core"))
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_PASS, "two rounds clear of the mark by 0.25 should "
+                 "pass: %s", msg);
+}
+
+Test(mpijob, an_unclear_early_stop_fails)
+{
+    char msg[2048];
+    enum gr_verdict v = judged("unclear", msg, sizeof msg);
+    if (v == GR_SKIP && strstr(msg, "1 usable core"))
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a job that stopped after two rounds that "
+                 "were not clear should fail: %s", msg);
+    cr_assert(strstr(msg, "printed 2 of its 5 rounds"), "%s", msg);
 }
