@@ -878,6 +878,7 @@ def check_gradescope(points, settings):
     bad = sim.upload_problems(chosen)
     record(not bad, "Gradescope uploads: each exercise's bare NAME.c is graded as that exercise; "
            "a name two exercises share, or a file sent twice, is refused with a sentence", "; ".join(bad)[:600])
+    root = tempfile.mkdtemp(prefix="autograder-")
     # The solutions on one core, as on Gradescope's default autograder, under
     # both settings; the stubs on one core under `full`, the setting where
     # a skipped speedup test earns its points: a stub must still score
@@ -890,57 +891,32 @@ def check_gradescope(points, settings):
     # same for every exercise: two exercises show it (one judged by
     # speedup.c, one by the MPI judge) at a quarter of the cost.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    chains = [[("exercises", True, "full", "zero", None)],
-              [("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]]
-    # The two trees in two autograder folders at once, each pinned to a
-    # core of its own, as two one-core Gradescope machines: one after the
-    # other, each left the second core to the rest of make test, which
-    # had little left to put there by then.
-    cpus = sorted(os.sched_getaffinity(0))
-    roots = [tempfile.mkdtemp(prefix="autograder-") for _ in chains]
-    try:
-        for root in roots:  # unzipped and set up before the chains start
-            sim.prepare(root)
-    except (RuntimeError, OSError) as e:
-        record(False, "the Gradescope bundle unzips and its setup.sh runs", str(e)[-400:])
-        return
-
-    def chain(i):
-        def step():
-            for run in chains[i]:
-                bundle_run(sim, roots[i], cpus[min(i, len(cpus) - 1)], run, chosen, settings)
-        step.__name__ = f"bundle_on_the_{chains[i][0][0]}"
-        return step
-    both_at_once([chain(0), chain(1)], grade.parallel_phases() > 1)
-    for root in roots:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def bundle_run(sim, root, cpu, run, chosen, settings):
-    """One Gradescope run through the bundle in `root`, and its verdict."""
-    tree, one_core, skipped, expect, only = run
-    only = only or None
-    what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
-            f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
-            f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
-    start = time.time()
-    try:
-        results, log = sim.run(root, tree, one_core, skipped, only=only, cpu=cpu)
-        CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
-    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
-        record(False, what, str(e)[-400:])
-        return
-    bad = sim.expectations(results, expect, one_core, skipped) + sim.lockdown(root)
-    skips = sim.skipped_lines(results)
-    vis = [t["visibility"] for t in results["tests"] if t["name"].endswith("(private tests)")]
-    n_hidden = sum(1 for e in (only or chosen) if grade.has_hidden(e))
-    if vis != [settings["hidden-visibility"]] * n_hidden:
-        bad.append(f"private tests' visibility {vis}, expected {settings['hidden-visibility']}")
-    record(not bad, f"{what}: {results['score']:g} of {sim.max_score(results):g} "
-           f"({len(skips)} tests skipped; {time.time() - start:.0f} s)", "; ".join(bad)[:600])
-    if tree == "solutions" and one_core and skipped == "none" and not skips:
-        record(None, "a skipped speedup test scores nothing under `none`",
-               "no exercise has a speedup test yet")
+    runs = [("exercises", True, "full", "zero", None),
+            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
+    for tree, one_core, skipped, expect, only in runs:
+        only = only or None
+        what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
+                f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
+                f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
+        start = time.time()
+        try:
+            results, log = sim.run(root, tree, one_core, skipped, only=only)
+            CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
+        except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
+            record(False, what, str(e)[-400:])
+            continue
+        bad = sim.expectations(results, expect, one_core, skipped) + sim.lockdown(root)
+        skips = sim.skipped_lines(results)
+        vis = [t["visibility"] for t in results["tests"] if t["name"].endswith("(private tests)")]
+        n_hidden = sum(1 for e in (only or chosen) if grade.has_hidden(e))
+        if vis != [settings["hidden-visibility"]] * n_hidden:
+            bad.append(f"private tests' visibility {vis}, expected {settings['hidden-visibility']}")
+        record(not bad, f"{what}: {results['score']:g} of {sim.max_score(results):g} "
+               f"({len(skips)} tests skipped; {time.time() - start:.0f} s)", "; ".join(bad)[:600])
+        if tree == "solutions" and one_core and skipped == "none" and not skips:
+            record(None, "a skipped speedup test scores nothing under `none`",
+                   "no exercise has a speedup test yet")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 CLASS_RESULTS = []  # (tree, results.json) of each Gradescope run above
