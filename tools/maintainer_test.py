@@ -85,6 +85,7 @@ stage_log = []  # [title, start, end]: how long each stage took, for the summary
 def stage(title):
     """Open a stage (closing the lane's previous one)."""
     close_stage()
+    _lane.last = time.time()  # MT_TIMES counts the stage's first check from here
     _lane.current = [title, time.time(), None]
     stage_log.append(_lane.current)
     emit(f"\n== {title}")
@@ -1059,6 +1060,7 @@ def in_lane(buf, what, step):
     """Run step in this thread with its lines kept in buf, to be printed
     later; a crash fails as make test's `what`."""
     _lane.buf = buf
+    _lane.last = time.time()  # MT_TIMES counts this lane's first check from here
     try:
         step()
     except Exception:  # a crash here must not pass for a quiet lane
