@@ -124,6 +124,11 @@ const char *gr_rerun(void);
  * and put "seed N" in every failure message of a test that uses it. */
 unsigned long gr_seed(void);
 
+/* Whether timed tests may stop measuring once their verdict is clear by
+ * a wide margin (speedup.c, mpijob.c, server.c, the mixed test): yes,
+ * unless GRADER_EARLY=0, which tools/fairness.py uses to compare. */
+int gr_early(void);
+
 /* How this machine contains the sandbox, in words, for the report: the
  * task budget ("cgroup v1 pids", "cgroup v2 pids", "RLIMIT_NPROC" or
  * "the fork() wrapper only") and the way leftovers are found after a call

@@ -52,6 +52,12 @@ const char *gr_rerun(void)
     return buf;
 }
 
+int gr_early(void)
+{
+    const char *early = getenv("GRADER_EARLY");
+    return !early || strcmp(early, "0") != 0;
+}
+
 unsigned long gr_seed(void)
 {
     static unsigned long seed;
