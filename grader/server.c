@@ -92,6 +92,19 @@ static void answers_first(struct served *mine, const char *probe, const char *an
                probe, shown(reply), answer);
 }
 
+/* The second round, or the second half of a window, is measured only
+ * where the first leaves the verdict in doubt, as speedup.c's rounds stop
+ * early: not where 90% of mine came in under half the bound (an eighth
+ * of the reference's median), or over twice it (half the median), with
+ * the reference slow enough to judge (least_ms, the test's floor) twice
+ * over.  A solution's PINGs take hundredths of a millisecond there and a
+ * loop that counts takes about the reference's time, so only a server
+ * near the bound waits for the rest.  GRADER_EARLY=0 measures it all. */
+static int clear_by_far(struct cl_latency M, struct cl_latency R, double least_ms)
+{
+    return gr_early() && R.p50 >= 2 * least_ms && (M.p90 * 8 < R.p50 || M.p90 * 2 > R.p50);
+}
+
 void srv_time_pings(struct served *mine, struct served *ref, const struct cl_heavy *h,
                     struct cl_latency *M, struct cl_latency *R)
 {
@@ -106,6 +119,8 @@ void srv_time_pings(struct served *mine, struct served *ref, const struct cl_hea
                    "while one client asked %.*s %s and another sent PING, %s",
                    (int)strcspn(h->request, "\n"), h->request, times_in_words(h->times),
                    m.wrong < 0 ? "a reply never came (5 s)" : "a PRIMES reply was wrong");
+        if (clear_by_far(cl_latency_of(lm, nm), cl_latency_of(lr, nr), 10))
+            break;
     }
     server_stop(ref);
     server_stop_clean(mine);
@@ -146,14 +161,18 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
 {
     static double lm[8192], lr[8192];
     int nm = 0, nr = 0;
-    struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.6, lr, &nr);
-    cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
-    struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.6, lm, &nm);
-    srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
-               "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
-               m.wrong < 0 ? "a reply never came" : "a PRIMES reply was wrong");
-    c->R = cl_latency_of(lr, nr);
-    c->M = cl_latency_of(lm, nm);
+    for (int half = 0; half < 2; half++) { /* 0.6 s of each, in two halves */
+        struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.3, lr, &nr);
+        cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
+        struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.3, lm, &nm);
+        srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
+                   "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
+                   m.wrong < 0 ? "a reply never came" : "a PRIMES reply was wrong");
+        c->R = cl_latency_of(lr, nr);
+        c->M = cl_latency_of(lm, nm);
+        if (clear_by_far(c->M, c->R, 20))
+            break;
+    }
     cr_log_info("%d clients each with a count of %lu numbers in flight (%.1f ms here): "
                 "PING median %.2f ms on the reference, yours median %.2f ms, 90th "
                 "percentile %.2f ms", c->clients, c->span, c->cost_ms, c->R.p50,
@@ -224,7 +243,6 @@ void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_h
                          const struct cl_hog *h, const char *hint)
 {
     answers_first(s, h->probe, h->answer);
-    double bound_ms = ref ? ref_median(ref, heavy) / 4 : 0;
     struct cl_stall S = cl_probe_beside_hog(s->port, h);
     int len = (int)strcspn(h->request, "\n");
     cr_log_info("beside a client that sent '%.*s' and read nothing (%.2f MB of "
@@ -247,6 +265,14 @@ void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_h
                (int)strcspn(h->probe, "\n"), h->probe, S.reply, h->answer,
                S.wrong == -2 ? " once the first client had left" : "");
     server_stop_clean(s);
+    /* Where the bound applies it is 2.5 ms or more: probes faster than
+     * that pass whatever the reference does, so it is timed only when
+     * its median could decide (about 0.4 s saved, the verdict the same). */
+    double bound_ms = 0;
+    if (ref && S.p90 >= 2.5)
+        bound_ms = ref_median(ref, heavy) / 4;
+    else if (ref)
+        server_stop(ref);
     if (bound_ms >= 2.5) /* the reference's median is 10 ms or more */
         cr_assert(S.p90 < bound_ms, "beside one client that stopped reading, 90%% of "
                   "another client's %.*s should be answered in under %.1f ms, a quarter "

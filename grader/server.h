@@ -55,9 +55,11 @@ void server_stop_clean(struct served *s);
 
 /* ---- cheap requests stay fast while heavy ones run ---------------------- */
 
-/* Two interleaved rounds of cl_ping_while_busy() against `mine` and then
- * `ref`, a reference that computes on its loop thread: measured in the
- * same run, as the machine's speed sets both.  Then both are stopped, and
+/* Two interleaved rounds of cl_ping_while_busy() against `ref`, a
+ * reference that computes on its loop thread, and then `mine`: measured in
+ * the same run, as the machine's speed sets both.  The second round runs
+ * only when the first leaves the verdict in doubt (server.c,
+ * clear_by_far()).  Then both are stopped, and
  * `mine` must stop cleanly.  Logs the medians, and skips the test as
  * inconclusive when even `ref` answered PING in under 10 ms (median):
  * nothing could then tell the two apart.  *M and *R get the latencies of
@@ -72,7 +74,9 @@ void srv_time_pings(struct served *mine, struct served *ref, const struct cl_hea
  * `top` (the largest hi allowed, where numbers cost most), enough
  * connections (2 to 8) keep such a count in flight, about 0.3 s of CPU
  * for a round of them all, while a client sends PING every 2 ms: first
- * to `ref`, which counts on its loop thread, then to `mine`.  A size is
+ * to `ref`, which counts on its loop thread, then to `mine`, 0.3 s each,
+ * and 0.3 s more of each where the first leaves the verdict in doubt
+ * (clear_by_far() in server.c).  A size is
  * judged where the reference's median is 20 ms or more (twice the floor
  * of srv_time_pings(): the cheap sizes keep the loop itself busy with
  * replies); there 90% of mine must come in a quarter of it, the bound
@@ -93,7 +97,9 @@ void srv_never_frozen(struct served *s, const struct cl_hog *h, const char *hint
 /* The same, and then the bound of srv_time_pings(): `ref`, a server that
  * counts on its loop thread, is timed with `heavy` in flight (and
  * stopped), and where its median is 10 ms or more, 90% of the probes
- * beside the hog must have come in a quarter of it. */
+ * beside the hog must have come in a quarter of it.  (Probes whose 90th
+ * percentile is under 2.5 ms pass any such bound: `ref` is then stopped
+ * untimed.) */
 void srv_never_frozen_vs(struct served *s, struct served *ref, const struct cl_heavy *heavy,
                          const struct cl_hog *h, const char *hint);
 
