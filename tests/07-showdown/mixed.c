@@ -294,6 +294,18 @@ Test(timing, finishes_within_the_measured_bound)
         }
         verify(b, &o, r);
         best = tries == 0 || o.wall < best ? o.wall : best;
+        /* Clear by a wide margin, within 1.2 times the slowest kind alone:
+         * a runner that computes on one core takes at least the CPU jobs'
+         * one-core time, twice their time on 2 cores, so only a parallel
+         * reference 1.6 times too slow could let it in here.  The
+         * references are then not measured again (1.6 s saved here;
+         * GRADER_EARLY=0 measures them). */
+        if (tries == 0 && best <= bound && best <= 1.2 * alone && gr_early()) {
+            cr_log_info("run_batch: %.3f s; alone: CPU %.3f s on %d cores, slow I/O %.3f "
+                        "s, fast I/O %.3f s; bound %.3f s: clear", o.wall, par_s, b->cores,
+                        slow_s, fast_s, bound);
+            break;
+        }
         /* The references again, now: each is the better of its runs, so
          * that a burst of load during one of them does not move the bound. */
         double again = cpu_parallel_s(b), seq_again = cpu_sequential_s(b);
