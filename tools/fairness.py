@@ -17,6 +17,13 @@ sequential mutant (the first exercise with both, or FAIRNESS_EX).
 
 FAIRNESS_EX=09-mpi/master_worker measures the MPI judge (grader/mpijob.c)
 instead; FAIRNESS_SELFTESTS=0 leaves the grader's self-tests out.
+FAIRNESS_TESTS="offload-pings=05-libuv/offload:timing/pings_stay_fast ..."
+measures those tests instead, timing tests too: each against its
+solution and against the first mutant that must fail it, or the one
+named after a second colon (a "false pass" is then that mutant passing);
+the rows are keyed LABEL-solution and LABEL-impostor (without a
+`LABEL=`, NAME.TEST).  GRADER_EARLY=0 also turns off the timing tests'
+early stop (grader/server.c, tests/07-showdown/mixed.c).
 
 It writes a data file (default docs/data/fairness.dat) that the
 instructors' guide quotes with []{.data} spans.  Run it through
@@ -54,31 +61,56 @@ def machine():
     return f"# machine: {len(os.sched_getaffinity(0))} usable cores, {model}, Linux {platform.release()}"
 
 
+def source(cases):
+    """The data's provenance: the commit measured, and the tests."""
+    git = subprocess.run(["git", "describe", "--always", "--dirty=, with uncommitted changes"],
+                         cwd=ROOT, capture_output=True, text=True).stdout.strip() or "unknown"
+    tests = sorted({f"{c[2].removeprefix('build/')} {c[3]}" for c in cases})
+    return f"# source: commit {git}; tests: " + ", ".join(tests)
+
+
 def must_fail(path):
     m = re.search(r"must fail:\s*([^\n*]+)", open(path).read(2000))
     return [t.strip() for t in m.group(1).split(",")] if m else []
 
 
 def exercise_cases():
-    """(key, what, binary, test, should) for one exercise and its impostor."""
+    """(key, what, binary, test, should) for one exercise and its impostor
+    (the first with a speedup test and a mutant that must fail one, or
+    FAIRNESS_EX), or for each FAIRNESS_TESTS pair."""
     if not os.path.isdir(os.path.join(ROOT, "solutions")):
         return []
+    picks = [(p.rpartition("=")[0], (p.rpartition("=")[2].split(":") + [""])[:3])
+             for p in os.environ.get("FAIRNESS_TESTS", "").split()]
+    if picks:
+        return [c for label, (ex, test, mut) in picks
+                for c in test_cases(ex, test, f"{label or ex.split('/')[1] + '.' + test.split('/')[1]}-", mutant=mut)]
     points, _ = grade.read_config(os.path.join(ROOT, "course.conf"))
     wanted = os.environ.get("FAIRNESS_EX", "")
     for ex in grade.course_order(grade.all_exercises("solutions"), points):
-        if wanted and ex != wanted:
-            continue
-        chapter, name = ex.split("/")
         tests = grade.speedup_tests(ex)
-        mdir = os.path.join(ROOT, "tests", chapter, "mutants")
-        impostors = [(os.path.splitext(m)[0], t) for m in sorted(os.listdir(mdir))
-                     if m.startswith(name + "--") and m.endswith((".c", ".patch"))
-                     for t in must_fail(os.path.join(mdir, m)) if t.startswith("speedup/")] if os.path.isdir(mdir) else []
-        if tests and impostors:
-            mut, mtest = impostors[0]
-            return [("solution", f"{ex}_(solution)", f"build/sol/{ex}", f"speedup/{tests[0]}", "pass"),
-                    ("impostor", f"{chapter}/mutants/{mut}", f"build/mut/{chapter}/mutants/{mut}", mtest, "fail")]
+        if (not wanted or ex == wanted) and tests:
+            cases = test_cases(ex, f"speedup/{tests[0]}", "", any_speedup=True)
+            if cases:
+                return cases
     return []
+
+
+def test_cases(ex, test, prefix, any_speedup=False, mutant=""):
+    """The solution's run of `test`, and the first mutant of `ex` that
+    must fail it (any speedup test, with any_speedup), or `mutant`."""
+    chapter, name = ex.split("/")
+    mdir = os.path.join(ROOT, "tests", chapter, "mutants")
+    impostors = [(os.path.splitext(m)[0], t) for m in sorted(os.listdir(mdir))
+                 if m.startswith(name + "--") and m.endswith((".c", ".patch"))
+                 and (not mutant or os.path.splitext(m)[0] == mutant)
+                 for t in must_fail(os.path.join(mdir, m))
+                 if t == test or (any_speedup and t.startswith("speedup/"))] if os.path.isdir(mdir) else []
+    if not impostors:
+        return []
+    mut, mtest = impostors[0]
+    return [(prefix + "solution", f"{ex}_(solution)", f"build/sol/{ex}", test, "pass"),
+            (prefix + "impostor", f"{chapter}/mutants/{mut}", f"build/mut/{chapter}/mutants/{mut}", mtest, "fail")]
 
 
 # The grader's self-tests assert the right verdict, so for the impostor a
@@ -186,13 +218,14 @@ def main():
     broken = {b: e for b, e in built.items() if e}
     if broken:
         sys.exit("fairness: cannot build " + "; ".join(f"{b}: {e}" for b, e in broken.items()))
-    rows = []
+    rows, provenance = [], source(cases)  # before anything changes
     start = time.time()
     with grade.timing_lock(exclusive=True):  # no other grader's test beside these
         for n in HOGS:
             rows += measure_load(n, cases)
     with open(out_path + ".tmp", "w") as f:
         f.write(machine() + "\n")
+        f.write(provenance + "\n")
         f.write(f"# {RUNS} runs per case, one test at a time; load: busy-loop processes beside the grader "
                 f"(half_hog: one busy 10 ms in every 20 ms); early: 1 = rounds stop once the verdict is "
                 f"clear, 0 = all rounds; measured in {time.time() - start:.0f} s by tools/fairness.sh\n")
