@@ -896,16 +896,18 @@ def check_gradescope(points, settings):
     # The solutions on one core, as on Gradescope's default autograder, under
     # both settings; the stubs on one core under `full`, the setting where
     # a skipped speedup test earns its points: a stub must still score
-    # zero.  (The stubs on all cores are the student copy's `make check`,
-    # through the same grade.py; a second bundle run of them took 126 s.)
-    # Where only the exercises with a speedup test matter, the run grades
-    # only those (as an instructor may choose).
+    # zero.  `full` changes nothing for an exercise without a speedup test,
+    # so that run grades only those with one (the stubs on all cores are
+    # the student copy's `make check`, through the same grade.py, and the
+    # solutions' run builds every exercise in the bundle).  Where only
+    # some exercises matter, the run grades only those (as an instructor
+    # may choose).
     timed = [e for e in chosen if grade.speedup_tests(e)]
     # What `none` does to a skipped speedup test is grade.py's rule, the
     # same for every exercise: two exercises show it (one judged by
     # speedup.c, one by the MPI judge) at a quarter of the cost.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    runs = [("exercises", True, "full", "zero", None),
+    runs = [("exercises", True, "full", "zero", timed),
             ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
     for tree, one_core, skipped, expect, only in runs:
         only = only or None
