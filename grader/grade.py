@@ -759,9 +759,6 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
             yield ex, f.result()
 
 
-_alone = threading.local()  # .held: this thread holds the timing lock exclusively
-
-
 @contextlib.contextmanager
 def timing_lock(exclusive, what=""):
     """Timed suites run alone: they hold this machine-wide lock (one per
@@ -769,11 +766,7 @@ def timing_lock(exclusive, what=""):
     untimed tests of many exercises, or of two `make check` runs, may
     overlap each other but never a measurement.  A gate taken first gives
     a waiting timed suite its turn: readers queue behind it, so a stream
-    of untimed phases cannot starve it.  A thread that holds it alone
-    already (many timed suites in one turn) just goes on."""
-    if getattr(_alone, "held", False):
-        yield
-        return
+    of untimed phases cannot starve it."""
     base = f"/tmp/concurrency-in-c-timing-{os.getuid()}"
     asked = time.time()
     with open(base + ".gate", "a") as gate, open(base + ".lock", "a") as lock:
@@ -783,11 +776,9 @@ def timing_lock(exclusive, what=""):
         finally:
             fcntl.flock(gate, fcntl.LOCK_UN)
         got = time.time()
-        _alone.held = exclusive
         try:
             yield
         finally:
-            _alone.held = False
             fcntl.flock(lock, fcntl.LOCK_UN)
             log_lock(exclusive, asked, got, what)
 

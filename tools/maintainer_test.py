@@ -266,9 +266,14 @@ def check_mutants(settings):
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
+    # Their runs overlap (grade.parallel_phases), the timed suites alone;
+    # the results are read back in order.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases())
     names = {m: must_fail(mutant_file(m)) for m in muts}
-    runs = run_mutants([m for m in muts if names[m] and not must_be_refused(mutant_file(m))
-                        and not built[f"build/mut/{m}"]], names, settings)
+    runs = {m: pool.submit(grade.run_exercise, m, os.path.join(ROOT, "build", "mut", m), "mutants",
+                           settings, only=names[m])
+            for m in muts if names[m] and not must_be_refused(mutant_file(m))
+            and not built[f"build/mut/{m}"]}
     for m in muts:
         wanted = names[m]
         name = f"mutant {m}"
@@ -287,7 +292,7 @@ def check_mutants(settings):
             record(False, name, built[f"build/mut/{m}"])
             continue
         # Only the tests it must fail: the rest of its suite proves nothing here.
-        r = runs[m]
+        r = runs[m].result()
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
             st, msg = once_more_if_inconclusive(m, w, *status.get(w, (None, "")), settings)
@@ -303,28 +308,7 @@ def check_mutants(settings):
                        f"its message does not name '{cause}': {msg[:400]}")
                 at = msg.find(cause) if cause else -1
                 emit(f"          caught: {msg[:160]}" + (f" ... {msg[at:at + 160]}" if at > 160 else ""))
-
-
-def run_mutants(muts, names, settings):
-    """Each mutant's run of the tests it names.  The untimed ones overlap
-    (grade.parallel_phases); then every timed one runs in a single turn of
-    the timing lock, alone as always.  A turn per mutant, as before, made
-    the machine drain its untimed work (the other lane's too) before each
-    of some sixty turns, and a core sat idle through every drain."""
-    def run(m, tests):
-        return grade.run_exercise(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings, only=tests)
-    timed = {m: [t for t in names[m] if t.split("/")[0] in grade.TIMED.split("|")] for m in muts}
-    plain = {m: [t for t in names[m] if t not in timed[m]] for m in muts}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases()) as pool:
-        untimed = {m: pool.submit(run, m, plain[m]) for m in muts if plain[m]}
-        results = {m: f.result() for m, f in untimed.items()}
-    alone = [m for m in muts if timed[m]]
-    with grade.timing_lock(exclusive=True, what="the mutants' timed tests") if alone else contextlib.nullcontext():
-        for m in alone:
-            r = run(m, timed[m])
-            first = results.get(m, {"tests": [], "error": None})
-            results[m] = {"tests": first["tests"] + r["tests"], "error": first["error"] or r["error"]}
-    return results
+    pool.shutdown()
 
 
 # ---- (g) the grader's own tests --------------------------------------------
