@@ -14,7 +14,8 @@
  * rotates) and medians taken.  The references show what balancing can win
  * here, now (G = static / dynamic); the learner's code must win at least
  * half of it.  When G itself is under 1.10 the machine is too busy to
- * tell: the judge measures again, then skips as inconclusive.
+ * tell: the judge measures again, then skips as inconclusive.  Rounds
+ * stop early when the verdict is clear by a wide margin (bal_clear()).
  *
  * The grader's sampler (grader/sampler.h) records the learner's runs, so
  * a failure also names what the record shows (a static split: one worker
@@ -128,6 +129,31 @@ static const char *bal_cause(const struct bal_why *y, char *buf, size_t n)
     return buf;
 }
 
+/* Rounds stop early once the verdict is clear by a wide margin, as in
+ * speedup.c: when every round so far showed the imbalance (G >= 1.10) and
+ * scored at least BAL_CLEAR above the mark of 0.5 with no static split's
+ * shape in the record, from the second round on; or scored at least
+ * BAL_CLEAR below it, from the third (a failure needs more evidence than
+ * a pass).  A round's score is noisier than a median, hence the wider
+ * margin than speedup.c's 0.2.  GRADER_EARLY=0 turns it off. */
+#define BAL_CLEAR 0.3
+
+static int bal_clear(const double *ts, const double *td, const double *tl,
+                     int n, const struct bal_why *y)
+{
+    if (n < 2 || !gr_early())
+        return 0;
+    int high = y->count[GR_CAUSE_IMBALANCE] == 0, low = n >= 3;
+    for (int i = 0; i < n; i++) {
+        double G = ts[i] / td[i], score = (ts[i] / tl[i] - 1) / (G - 1);
+        if (G < 1.10)
+            return 0;
+        high &= score >= 0.5 + BAL_CLEAR;
+        low &= score <= 0.5 - BAL_CLEAR;
+    }
+    return high || low;
+}
+
 /* One timed run; a crash, a hang or a wrong count fails the judgement. */
 static double bal_time(gr_fn fn, void *arg, long want, const char *who,
                        char *msg, size_t n, int *failed)
@@ -193,7 +219,9 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
         double ts[BAL_MAX_ROUNDS], td[BAL_MAX_ROUNDS], tl[BAL_MAX_ROUNDS];
         int failed = 0;
         struct bal_why why = { 0 };
-        for (int i = 0; i < rounds; i++) {
+        int done = 0;
+        while (done < rounds && !failed) {
+            int i = done++;
             for (int k = 0; k < 3; k++) { /* rotate the order each round */
                 switch ((i + k) % 3) {
                 case 0: ts[i] = bal_time(static_split, b, want, "the static "
@@ -209,15 +237,20 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                     break;
                 }
             }
+            if (!failed && bal_clear(ts, td, tl, done, &why))
+                break;
         }
         if (failed)
             return GR_FAIL;
-        double s = median(ts, rounds), d = median(td, rounds),
-               l = median(tl, rounds);
+        double s = median(ts, done), d = median(td, done),
+               l = median(tl, done);
         G = s / d;
         if (G < 1.10)
             continue; /* too busy to show the imbalance: measure again */
         double gain = s / l, score = (gain - 1) / (G - 1);
+        if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
+            fprintf(stderr, "balance: %s: G %.2fx, gain %.2fx, score %.2f, "
+                    "%d rounds\n", b->what, G, gain, score, done);
         /* A pass on time alone can be noise on a busy machine.  When the
          * record shows a static split's shape in most rounds (a worker
          * that ended early with less than its share), measure again: two
@@ -240,7 +273,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                  "record did not)" : "no better balanced than a static split",
                  b->workers, (unsigned long long)b->lo,
                  (unsigned long long)b->hi, s, d, G, l, gain,
-                 1 + 0.5 * (G - 1), rounds, bal_cause(&why, cause, sizeof cause));
+                 1 + 0.5 * (G - 1), done, bal_cause(&why, cause, sizeof cause));
         return GR_FAIL;
     }
     if (uneven_passes) {

@@ -125,8 +125,9 @@ const char *gr_rerun(void);
 unsigned long gr_seed(void);
 
 /* Whether timed tests may stop measuring once their verdict is clear by
- * a wide margin (speedup.c, mpijob.c, server.c, the mixed test): yes,
- * unless GRADER_EARLY=0, which tools/fairness.py uses to compare. */
+ * a wide margin (speedup.c, mpijob.c, server.c, balance.h, the mixed
+ * test): yes, unless GRADER_EARLY=0, which tools/fairness.py uses to
+ * compare. */
 int gr_early(void);
 
 /* How this machine contains the sandbox, in words, for the report: the
