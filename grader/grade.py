@@ -181,7 +181,7 @@ def build_all(targets, jobs):
     """Build each target on its own, so one broken exercise cannot hide the
     others; the shared libraries are built once first.  A build holds the
     timing lock, shared: compiling beside a timed suite would skew it."""
-    with timing_lock(exclusive=False):
+    with timing_lock(exclusive=False, what=f"build of {len(targets)} programs"):
         libs = make(["build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])
         if libs.returncode != 0:
             msg = explain_build_failure(libs.stdout + libs.stderr)
@@ -785,11 +785,13 @@ def timing_lock(exclusive, what=""):
 
 def log_lock(exclusive, asked, got, what):
     """GRADER_LOCKLOG=file: one line per hold of the timing lock (kind,
-    seconds waited, seconds held), to see what a run spends alone."""
+    seconds waited, seconds held, the clock when it ended, what held it),
+    to see what a run spends alone, and when."""
     path = os.environ.get("GRADER_LOCKLOG")
     if path:
         with open(path, "a") as f:
-            f.write(f"{'exclusive' if exclusive else 'shared'} {got - asked:.3f} {time.time() - got:.3f} {what}\n")
+            f.write(f"{'exclusive' if exclusive else 'shared'} {got - asked:.3f} {time.time() - got:.3f} "
+                    f"{time.time():.1f} {what}\n")
 
 
 def rerun_command(ex, tree):

@@ -165,7 +165,7 @@ def check_traces(exercises):
     a drawing.  Nothing is judged, so it holds the timing lock shared."""
     for ex in exercises:
         for test in grade.speedup_tests(ex):
-            with grade.timing_lock(exclusive=False):
+            with grade.timing_lock(exclusive=False, what=f"make trace EX={ex}"):
                 p = sh(["make", "-s", "trace", f"EX={ex}", "SOL=1", f"TRACE_TEST={test}"], ROOT)
             lanes = re.findall(r"(?m)^  (?:rank|worker|caller|helper) .*% of the run", p.stdout)
             drawn = "drawn: build/trace/" in p.stdout or not shutil.which("gnuplot")
@@ -363,7 +363,7 @@ def run_demo(d, env):
     """[(ok, name, detail)] for one demo: it runs (QUICK=1), and the
     showdown's memory pass, and the io_uring skip path where it applies.
     Never beside a timed suite: it holds the timing lock, shared."""
-    with grade.timing_lock(exclusive=False):
+    with grade.timing_lock(exclusive=False, what=f"demo {d}"):
         return demo_runs(d, env)
 
 
@@ -462,7 +462,7 @@ def calm_sh(cmd, cwd):
     """sh() for a step that grades nothing (a build, a package): it holds
     the timing lock, shared, so no timed suite runs beside it.  Never for
     a grader, whose own timed phases need the lock alone."""
-    with grade.timing_lock(exclusive=False):
+    with grade.timing_lock(exclusive=False, what=" ".join(cmd)):
         return sh(cmd, cwd)
 
 
@@ -1089,7 +1089,7 @@ def second_lane(trees_built, points, settings):
     if wanted("c"):
         check_demos()
     if wanted("d") or wanted("e"):
-        with grade.timing_lock(exclusive=False):
+        with grade.timing_lock(exclusive=False, what="the book"):
             check_book()
     trees_built.wait()
     if (not CHAPTER or STAGES) and wanted("k"):

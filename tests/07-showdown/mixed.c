@@ -309,7 +309,14 @@ Test(timing, finishes_within_the_measured_bound)
          * saved here; GRADER_EARLY=0 measures them), and the bound below
          * comes out the same. */
         int clear = tries == 0 && best <= bound && best <= 1.2 * alone && gr_early();
-        if (!clear) {
+        /* Over the bound and half as slow again as the kinds one after
+         * another: measured again, the references can only come out
+         * faster (each is the better of its runs), so the verdict below
+         * would stand.  Nor are they measured a third time on a second
+         * try: two runs each already guard against a burst of load. */
+        int certain = best > bound && best > 1.5 * (b->cpu_seq_s + slow_s + fast_s);
+        int remeasure = !clear && !certain && tries == 0;
+        if (remeasure) {
             /* The references again, now: each is the better of its runs, so
              * that a burst of load during one of them does not move the bound. */
             double again = cpu_parallel_s(b), seq_again = cpu_sequential_s(b);
@@ -319,7 +326,7 @@ Test(timing, finishes_within_the_measured_bound)
         cr_log_info("run_batch: %.3f s; alone: CPU %.3f s on %d cores (%.3f s on one), slow "
                     "I/O %.3f s, fast I/O %.3f s; bound %.3f s%s", o.wall, par_s, b->cores,
                     b->cpu_seq_s, slow_s, fast_s, bound,
-                    clear ? " (clear: the references were not measured again)" : "");
+                    remeasure ? "" : " (the references were not measured again)");
         /* the bound, from the better references */
         bound = bound_of(par_s, slow_s, fast_s, b->cpu_seq_s, &alone);
         if (best <= bound)
