@@ -120,16 +120,19 @@ static enum gr_cause bal_best(const struct bal_why *y)
  * core, both end late), so "in most rounds" missed it: beside the
  * half-time load the static-split mutants passed 3 of 20 runs
  * (fairness-balance-before.dat). */
-static int bal_uneven(const struct bal_why *y)
+static int bal_uneven(const struct bal_why *y, int calm)
 {
-    return y->count[GR_CAUSE_IMBALANCE] >= (y->rounds < 2 ? 1 : 2);
+    /* Beside a load (not calm), one round is enough: a static split may
+     * show it in no more, and dynamic chunks still show it in none. */
+    return y->count[GR_CAUSE_IMBALANCE] >= (y->rounds < 2 || !calm ? 1 : 2);
 }
 
 /* "; in 5 of 5 rounds the record shows imbalance: ... (make trace ...)",
  * or "" when no cause held in most rounds (or in two, for imbalance). */
-static const char *bal_cause(const struct bal_why *y, char *buf, size_t n)
+static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
+                             size_t n)
 {
-    enum gr_cause best = bal_uneven(y) ? GR_CAUSE_IMBALANCE : bal_best(y);
+    enum gr_cause best = bal_uneven(y, calm) ? GR_CAUSE_IMBALANCE : bal_best(y);
     buf[0] = '\0';
     const char *ex = strstr(gr_rerun(), "EX="); /* grade.py's re-run command */
     int len = ex ? (int)strcspn(ex + 3, " ") : 0;
@@ -272,15 +275,29 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                l = median(tl, done);
         G = s / d;
         double gain = s / l, score = (gain - 1) / (G - 1);
-        int shown = G >= 1.10, uneven = bal_uneven(&why);
+        int nquiet = 0;
+        for (int i = 0; i < done; i++)
+            nquiet += quiet[i];
+        /* calm: in most rounds the dynamic reference got 90% of its cores */
+        int calm = 2 * nquiet > done, shown = G >= 1.10,
+            uneven = bal_uneven(&why, calm);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
             fprintf(stderr, "balance: %s: G %.2fx, gain %.2fx, score %.2f, "
-                    "%d rounds, %d showing imbalance\n", b->what, G, gain,
-                    score, done, why.count[GR_CAUSE_IMBALANCE]);
+                    "%d rounds (%d quiet), %d showing imbalance\n", b->what, G,
+                    gain, score, done, nquiet, why.count[GR_CAUSE_IMBALANCE]);
         if (!shown)
             continue; /* too busy to show the imbalance: measure again */
         if (score >= 0.5 && !uneven)
             return GR_PASS;
+        /* Beside a load, time alone is weak evidence: the references are
+         * threads, and code that must fork (2.3) pays more for it then.
+         * The primes_shared solution scored under the mark beside the
+         * half-time load with a clean record, at 0.95x to 1.07x the
+         * static split's speed (GRADER_VERBOSE=1, 13 attempts).  Without the
+         * record's word, only code slower than 0.85x the static split
+         * fails there; the rest is measured again. */
+        if (score < 0.5 && !calm && !uneven && gain >= 0.85)
+            continue;
         /* Evidence against the code is its time, no better than a static
          * split's, or its record, a static split's shape, where its time
          * passed (bal_uneven()).  A failure must be seen
@@ -305,7 +322,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                  "less than its share)",
                  b->workers, (unsigned long long)b->lo,
                  (unsigned long long)b->hi, s, d, G, l, gain,
-                 1 + 0.5 * (G - 1), done, bal_cause(&why, cause, sizeof cause));
+                 1 + 0.5 * (G - 1), done, bal_cause(&why, calm, cause, sizeof cause));
         return GR_FAIL;
     }
     if (seen) {
