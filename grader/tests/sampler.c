@@ -213,25 +213,52 @@ Test(timing, records_each_thread_and_its_cpu, .init = needs_two_cores)
               rec.samples ? 1e3 * rec.length / (double)rec.samples : 0.0);
 }
 
+/* What a thread pays on this machine to wake every 2 ms (the sampler's
+ * period) and do nothing else, in % of one core.  It depends on the
+ * machine, not on the sampler: 15-20 us a wake-up when the sampler was
+ * written, 31-52 us in a CI virtual machine later, which alone is 1.5-2.5%
+ * of a core and failed a fixed 2% bar with nothing changed in the code. */
+static double wake_floor_pct(long passes)
+{
+    struct timespec ts = { 0, 2000000 }, c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    double w0 = now_s();
+    for (long i = 0; i < passes; i++)
+        nanosleep(&ts, NULL);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
+    return 100 * cpu / (now_s() - w0);
+}
+
 /* The sampler's own cost: its thread's CPU time over the run's length.
- * The goal is under 2% of one core. */
+ * The goal is under 2% of one core, or, where waking every 2 ms alone
+ * costs more than 1% here, under 1% above that floor (measured in the
+ * same run, after each sampled one): the sampler's own work. */
 Test(timing, costs_under_2_percent_of_a_core, .init = needs_two_cores)
 {
     struct shape sh = { { 0.3, 0.3, 0, 0 }, 0, 0 };
-    double pct = 100;
-    for (int try = 0; try < 3 && pct >= 2; try++) { /* the least of three: noise only adds */
+    double pct = 100, floor = 100;
+    long passes = 0;
+    for (int try = 0; try < 3; try++) { /* the least of three each: noise only adds */
         gr_sampler_arm(&rec);
         struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
         gr_assert_clean(r, "two workers");
-        pct = 100 * rec.sampler_cpu / rec.length;
+        double p = 100 * rec.sampler_cpu / rec.length, f = wake_floor_pct(rec.samples);
+        pct = p < pct ? p : pct;
+        floor = f < floor ? f : floor;
+        passes = rec.samples;
+        if (pct < 2 || pct < floor + 1)
+            break;
     }
     cr_log_info("sampler: %.2f%% of one core (%.4f s of CPU in %.3f s, %ld "
-                "passes, %.1f us a pass)", pct, rec.sampler_cpu, rec.length,
-                rec.samples, 1e6 * rec.sampler_cpu / rec.samples);
-    cr_assert(pct < 2, "the sampler used %.2f%% of one core (%.4f s of CPU "
-              "in %.3f s, %ld passes): over the 2%% goal; re-run: make "
-              "build/grader/sampler && ./build/grader/sampler --filter "
-              "'timing/*'", pct, rec.sampler_cpu, rec.length, rec.samples);
+                "passes, %.1f us a pass); waking every 2 ms alone: %.2f%%", pct,
+                rec.sampler_cpu, rec.length, rec.samples,
+                1e6 * rec.sampler_cpu / rec.samples, floor);
+    cr_assert(pct < 2 || pct < floor + 1, "the sampler used %.2f%% of one core "
+              "(the least of three runs of %ld passes), where waking every 2 ms "
+              "alone costs %.2f%% here: its own work is over 1%% of a core; "
+              "re-run: make build/grader/sampler && ./build/grader/sampler "
+              "--filter 'timing/*'", pct, passes, floor);
 }
 
 /* The same cost seen from the work: two workers' wall time with and
