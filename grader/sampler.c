@@ -251,9 +251,10 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* 2 ms between passes: on this machine a wake-up from nanosleep()
- * alone costs the thread 15-20 us of CPU time, so a 1 ms period would
- * spend about 2% of a core on waking up (grader/tests/sampler.c). */
+/* 2 ms between passes: a wake-up from nanosleep() alone costs the
+ * thread 15-20 us of CPU time on the machine this was written on (31-52
+ * us on a later CI virtual machine), so a 1 ms period would spend 2% of
+ * a core or more on waking up (grader/tests/sampler.c measures it). */
 static void nap(void)
 {
     struct timespec ts = { 0, 2000000 };
