@@ -160,6 +160,14 @@ static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
 #define BAL_CLEAR 0.3
 #define BAL_QUIET 0.9
 
+/* The share of what balancing wins here (static / dynamic) that the
+ * learner's code won (static / learner's): 1 for dynamic chunks, 0 for a
+ * static split; the mark is 0.5. */
+static double bal_score(double s, double d, double l)
+{
+    return (s / l - 1) / (s / d - 1);
+}
+
 static int bal_clear(const double *ts, const double *td, const double *tl,
                      const int *quiet, int n, const struct bal_why *y)
 {
@@ -167,7 +175,7 @@ static int bal_clear(const double *ts, const double *td, const double *tl,
         return 0;
     int high = y->count[GR_CAUSE_IMBALANCE] == 0, low = n >= 3;
     for (int i = 0; i < n; i++) {
-        double G = ts[i] / td[i], score = (ts[i] / tl[i] - 1) / (G - 1);
+        double G = ts[i] / td[i], score = bal_score(ts[i], td[i], tl[i]);
         if (G < 1.10 || !quiet[i])
             return 0;
         high &= score >= 0.5 + BAL_CLEAR;
@@ -177,11 +185,9 @@ static int bal_clear(const double *ts, const double *td, const double *tl,
 }
 
 /* One timed run; a crash, a hang or a wrong count fails the judgement.
- * bal_cpu: the CPU seconds of the latest run. */
-static double bal_cpu;
-
+ * *cpu, unless NULL: the CPU seconds it used. */
 static double bal_time(gr_fn fn, void *arg, long want, const char *who,
-                       char *msg, size_t n, int *failed)
+                       char *msg, size_t n, int *failed, double *cpu)
 {
     static const struct gr_limits lim = {
         .timeout_s = 30, .max_forks = 4096, .no_leak_check = 1,
@@ -190,7 +196,8 @@ static double bal_time(gr_fn fn, void *arg, long want, const char *who,
     if (*failed)
         return 1;
     struct gr_run r = gr_run_fn(fn, arg, &got, sizeof got, &lim);
-    bal_cpu = r.user + r.sys;
+    if (cpu)
+        *cpu = r.user + r.sys;
     if (r.outcome != GR_OK)
         snprintf(msg, n, "%s: %s", who, r.problem), *failed = 1;
     else if (got != want)
@@ -208,7 +215,7 @@ static enum gr_verdict bal_trace(struct balance *b, const char *path,
     int failed = 0;
     gr_sampler_arm(&bal_record);
     double wall = bal_time(b->learner, b->learner_arg, count_primes(b->lo, b->hi),
-                           b->what, msg, n, &failed);
+                           b->what, msg, n, &failed, NULL);
     if (failed)
         return GR_FAIL;
     char clause[400];
@@ -252,15 +259,18 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
             for (int k = 0; k < 3; k++) { /* rotate the order each round */
                 switch ((i + k) % 3) {
                 case 0: ts[i] = bal_time(static_split, b, want, "the static "
-                                         "reference", msg, n, &failed); break;
-                case 1: td[i] = bal_time(dynamic_chunks, b, want, "the dynamic "
-                                         "reference", msg, n, &failed);
-                    quiet[i] = bal_cpu >= BAL_QUIET * b->workers * td[i];
+                                         "reference", msg, n, &failed, NULL); break;
+                case 1: {
+                    double cpu = 0;
+                    td[i] = bal_time(dynamic_chunks, b, want, "the dynamic "
+                                     "reference", msg, n, &failed, &cpu);
+                    quiet[i] = cpu >= BAL_QUIET * b->workers * td[i];
                     break;
+                }
                 case 2:
                     gr_sampler_arm(&bal_record); /* the learner's run only */
                     tl[i] = bal_time(b->learner, b->learner_arg, want,
-                                     b->what, msg, n, &failed);
+                                     b->what, msg, n, &failed, NULL);
                     if (!failed)
                         bal_note(&why);
                     break;
@@ -274,7 +284,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
         double s = median(ts, done), d = median(td, done),
                l = median(tl, done);
         G = s / d;
-        double gain = s / l, score = (gain - 1) / (G - 1);
+        double gain = s / l, score = bal_score(s, d, l);
         int nquiet = 0;
         for (int i = 0; i < done; i++)
             nquiet += quiet[i];

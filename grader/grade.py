@@ -789,9 +789,10 @@ def log_lock(exclusive, asked, got, what):
     to see what a run spends alone, and when."""
     path = os.environ.get("GRADER_LOCKLOG")
     if path:
+        end = time.time()
         with open(path, "a") as f:
-            f.write(f"{'exclusive' if exclusive else 'shared'} {got - asked:.3f} {time.time() - got:.3f} "
-                    f"{time.time():.1f} {what}\n")
+            f.write(f"{'exclusive' if exclusive else 'shared'} {got - asked:.3f} {end - got:.3f} "
+                    f"{end:.1f} {what}\n")
 
 
 def rerun_command(ex, tree):

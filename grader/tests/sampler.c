@@ -220,14 +220,11 @@ Test(timing, records_each_thread_and_its_cpu, .init = needs_two_cores)
  * of a core and failed a fixed 2% bar with nothing changed in the code. */
 static double wake_floor_pct(long passes)
 {
-    struct timespec ts = { 0, 2000000 }, c0, c1;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    double w0 = now_s();
+    struct timespec ts = { 0, 2000000 };
+    double c0 = own_cpu(), w0 = now_s();
     for (long i = 0; i < passes; i++)
         nanosleep(&ts, NULL);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
-    return 100 * cpu / (now_s() - w0);
+    return 100 * (own_cpu() - c0) / (now_s() - w0);
 }
 
 /* The sampler's own cost: its thread's CPU time over the run's length.
