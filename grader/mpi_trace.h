@@ -13,25 +13,23 @@
 #define GRADER_MPI_TRACE_H
 
 #define GR_MPI_TRACE_ENV "GR_MPI_TRACE"
-/* "<pass mark> <kernel bar>": a speedup job's rounds stop once the verdict
- * is clear by GR_MPI_CLEAR, the margin of speedup.c's early stop; unset
- * (GRADER_EARLY=0), every round runs.  grader/mpijob.c checks the rule
- * again on the rounds it reads. */
+/* "<pass mark> <kernel bar>": a speedup job's rounds stop by speedup.c's
+ * rule (stop.h); unset (GRADER_EARLY=0), every round runs.
+ * grader/mpijob.c checks the rule again on the rounds it reads. */
 #define GR_MPI_STOP_ENV "GR_MPI_STOP"
-#define GR_MPI_CLEAR 0.2
 
-/* One round's share in that rule, for the job and the judge alike:
- * *high and *low (1 before the first round) stay 1 while every round was
- * clear that way, on a machine fit to judge it (the kernel reached the
- * bar; the one-rank steps got 85% of a core: k1_own, seq_own). */
-static inline void gr_mpi_clear_round(const double t[4], double k1_own,
-                                      double seq_own, double pass,
-                                      double bar, int *high, int *low)
+#include "stop.h"
+
+/* One round's share in that rule, for the job and the judge alike: its
+ * score, on a machine fit to judge it (the kernel reached the bar; the
+ * one-rank steps got 85% of a core: k1_own, seq_own).  1: stop. */
+static inline int gr_mpi_stop_round(struct gr_early_stop *st, const double t[4],
+                                    double k1_own, double seq_own,
+                                    double pass, double bar, int planned)
 {
     double K = t[0] / t[1], score = t[2] / t[3] / K; /* k1, kN, seq, par */
     int fit = K >= bar && k1_own >= 0.85 && seq_own >= 0.85;
-    *high &= fit && score >= pass + GR_MPI_CLEAR;
-    *low &= fit && score <= pass - GR_MPI_CLEAR;
+    return gr_early_stop_round(st, score, fit, pass, planned);
 }
 #define GR_MPI_MAX_RANKS 256
 #define GR_MPI_ANY (-1)  /* MPI_ANY_SOURCE or MPI_ANY_TAG */

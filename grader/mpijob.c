@@ -610,15 +610,16 @@ struct judging {
  * rounds it printed must show it, or the missing ones are a failure. */
 static int stopped_clear(const struct judging *j, const struct rounds *m)
 {
-    int high = 1, low = 1;
-    if (m->n < 2 || !getenv(GR_MPI_STOP_ENV))
+    struct gr_early_stop st = { 0 };
+    int stop = 0;
+    if (!getenv(GR_MPI_STOP_ENV))
         return 0;
     for (int i = 0; i < m->n; i++) {
         double t[4] = { m->k1[i], m->kn[i], m->seq[i], m->par[i] };
-        gr_mpi_clear_round(t, m->k1_own[i], m->seq_own[i], j->pass, j->bar,
-                           &high, &low);
+        stop = gr_mpi_stop_round(&st, t, m->k1_own[i], m->seq_own[i], j->pass,
+                                 j->bar, j->rounds);
     }
-    return high || low;
+    return stop;
 }
 
 /* One job of interleaved rounds, judged: GR_SKIP when the kernel itself

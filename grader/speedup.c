@@ -22,6 +22,7 @@
 #include "grader.h"
 
 #include "sampler.h"
+#include "stop.h"
 #include "timing.h"
 
 #include <pthread.h>
@@ -177,26 +178,9 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
  * could judge each of them (the kernel reached the bar, one-worker runs
  * got 85% of a core).  A solution near the mark gets every round.
  * GRADER_EARLY=0 turns it off (tools/fairness.py compares the two). */
-#define CLEAR 0.2
-
 struct bounds {
     double pass, bar;
 };
-
-static int clear_early(const double *score, const double *fit, int n,
-                       struct bounds b)
-{
-    if (n < 2 || !gr_early())
-        return 0;
-    int high = 1, low = 1;
-    for (int i = 0; i < n; i++) {
-        if (!fit[i])
-            return 0;
-        high &= score[i] >= b.pass + CLEAR;
-        low &= score[i] <= b.pass - CLEAR;
-    }
-    return high || low;
-}
 
 static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct kernel k1, struct kernel kn, int rounds,
@@ -204,11 +188,11 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct why *causes)
 {
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
-        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS],
-        score[MAX_ROUNDS], fit[MAX_ROUNDS];
+        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS];
     /* read only when round 1 already failed */
     a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = 1;
     uint64_t sink;
+    struct gr_early_stop stop = { 0 };
     int i = 0;
     while (i < rounds && j->v == GR_PASS) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
@@ -227,10 +211,10 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         a[i] = x.wall, b[i] = y.wall, c[i] = z.wall, d[i] = w.wall;
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
-        score[i] = (z.wall / w.wall) / (x.wall / y.wall);
-        fit[i] = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85;
+        double score = (z.wall / w.wall) / (x.wall / y.wall);
+        int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85;
         i++;
-        if (clear_early(score, fit, i, bd))
+        if (gr_early_stop_round(&stop, score, fit, bd.pass, rounds) && gr_early())
             break;
     }
     int n = i > 0 ? i : 1;

@@ -600,33 +600,32 @@ static uint64_t kernel_iters(double target_s)
     return iters;
 }
 
-/* The early stop (mpi_trace.h), on rank 0: every round so far at least
- * GR_MPI_CLEAR above the pass mark, or every one that far below it, on a
- * machine that could judge each (the kernel reached the bar, one-rank
- * steps got 85% of a core).  The verdict is rank 0's; all ranks leave. */
+/* The early stop (stop.h), on rank 0; the verdict is rank 0's and all
+ * ranks leave together. */
 struct clear {
     double pass, bar;
-    int on, high, low;
+    int on;
+    struct gr_early_stop st;
 };
 
 static struct clear clear_rule(void)
 {
-    struct clear c = { 0, 0, 0, 1, 1 };
+    struct clear c = { 0 };
     const char *v = getenv(GR_MPI_STOP_ENV);
     c.on = v && sscanf(v, "%lf %lf", &c.pass, &c.bar) == 2;
     return c;
 }
 
-static int clear_now(struct clear *c, int round, const struct step *k1,
+static int clear_now(struct clear *c, int planned, const struct step *k1,
                      const struct step *kn, const struct step *seq,
                      const struct step *par)
 {
     int stop = 0;
     if (my_rank == 0) {
         double t[4] = { k1->wall, kn->wall, seq->wall, par->wall };
-        gr_mpi_clear_round(t, k1->own / k1->wall, seq->own / seq->wall,
-                           c->pass, c->bar, &c->high, &c->low);
-        stop = c->on && round >= 1 && (c->high || c->low);
+        stop = gr_mpi_stop_round(&c->st, t, k1->own / k1->wall,
+                                 seq->own / seq->wall, c->pass, c->bar, planned) &&
+               c->on;
     }
     PMPI_Bcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return stop;
@@ -664,7 +663,7 @@ void grh_speedup(const struct grh_speedup *s)
             fflush(stdout);
         }
         check_no_leftover(s->what);
-        if (clear_now(&rule, i, &a, &b, &c, &d))
+        if (clear_now(&rule, s->rounds, &a, &b, &c, &d))
             break;
     }
     free(ref);

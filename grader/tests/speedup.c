@@ -6,6 +6,7 @@
 #include "grader.h"
 
 #include "primes.h"
+#include "stop.h"
 #include "timing.h"
 
 #include <errno.h>
@@ -163,4 +164,42 @@ Test(speedup, names_work_done_by_the_caller)
         cr_skip_test("%s", msg);
     cr_assert_eq(v, GR_FAIL, "a parent that counts beside decoy children passed: %s", msg);
     cr_assert(strstr(msg, "the caller itself used"), "wrong reason: %s", msg);
+}
+
+/* ---- when the rounds may stop (stop.h), in the untimed suite ------------ */
+
+/* Feeds scores (fit unless negative) against a pass mark of 0.75 and 5
+ * planned rounds; returns the round after which the rule said stop, or 0. */
+static int stops_after(const double *score, int n)
+{
+    struct gr_early_stop st = { 0 };
+    for (int i = 0; i < n; i++)
+        if (gr_early_stop_round(&st, score[i] < 0 ? -score[i] : score[i], score[i] >= 0,
+                          0.75, 5))
+            return i + 1;
+    return 0;
+}
+
+Test(stop, clear_by_far_after_two_rounds)
+{
+    double high[] = { 0.96, 0.97 }, low[] = { 0.5, 0.52 };
+    cr_assert_eq(stops_after(high, 2), 2, "two rounds 0.2 over the mark must stop");
+    cr_assert_eq(stops_after(low, 2), 2, "two rounds 0.2 under the mark must stop");
+}
+
+/* Near the mark: 3 of 5 rounds on one side fix the median. */
+Test(stop, decided_by_a_majority_of_the_rounds)
+{
+    double near[] = { 0.85, 0.9, 0.82 }, under[] = { 0.6, 0.65, 0.62 };
+    cr_assert_eq(stops_after(near, 3), 3, "3 of 5 rounds over the mark decide a pass");
+    cr_assert_eq(stops_after(under, 3), 3, "3 of 5 rounds under the mark decide a failure");
+}
+
+Test(stop, a_split_or_unfit_round_does_not_count)
+{
+    double split[] = { 0.9, 0.6, 0.9, 0.6 }, unfit[] = { -0.9, 0.9, 0.9, 0.9 };
+    double on_mark[] = { 0.78, 0.77, 0.78, 0.76, 0.78 };
+    cr_assert_eq(stops_after(split, 4), 0, "2 rounds each way decide nothing");
+    cr_assert_eq(stops_after(unfit, 4), 4, "a round on a busy machine must not count");
+    cr_assert_eq(stops_after(on_mark, 5), 0, "rounds within the margin must not count");
 }
