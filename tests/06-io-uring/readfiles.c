@@ -346,25 +346,52 @@ Test(readfiles, keeps_depth_in_flight)
  * time reference, in interleaved rounds: the reference waits out every
  * file in turn, read_files() should wait for them together.  Sleeps, not
  * CPU, set both times, so a busy machine barely moves the ratio. */
+enum { ROUNDS = 3, FILES = 8, CHUNKS = 6, GAP = 15 };
+
+/* One timed read of the 8 FIFOs, by read_files() or by the reference. */
+static double timed_read(int reference, struct result *r)
+{
+    struct job j = { .n = FILES, .depth = FILES };
+    make_dir();
+    for (int i = 0; i < FILES; i++)
+        fifo(&j, i);
+    struct gr_run run = run_fed(reference ? call_sequential : call, &j, r, CHUNKS, GAP);
+    remove_dir(&j);
+    gr_assert_clean(run, reference ? "the one-at-a-time reference" : "read_files()");
+    for (int i = 0; i < FILES; i++)
+        check_file(&j, r, i, CHUNKS * CHUNK, "a FIFO fed 4 KiB every 15 ms");
+    return run.wall;
+}
+
 Test(timing, faster_than_one_read_at_a_time)
 {
     need_uring();
-    enum { ROUNDS = 3, FILES = 8, CHUNKS = 6, GAP = 15 };
+    /* The reference cannot be faster than this: a feeder starts when its
+     * FIFO is opened, the reference opens one at a time, and each feeder
+     * sleeps CHUNKS - 1 gaps (usleep() sleeps at least that long).  So
+     * while every round of read_files() so far took under half of it, the
+     * rounds' references can wait; once most rounds did, the median is
+     * under half of any median the references could have, and the test
+     * passes without them (GRADER_EARLY=0: every reference runs). */
+    const double floor_s = FILES * (CHUNKS - 1) * GAP / 1e3;
     double mine[ROUNDS], ref[ROUNDS];
     struct result *r = new_result();
+    int fast = 0, owed = 0;
     for (int k = 0; k < ROUNDS; k++) {
-        for (int which = 0; which < 2; which++) {
-            struct job j = { .n = FILES, .depth = FILES };
-            make_dir();
-            for (int i = 0; i < FILES; i++)
-                fifo(&j, i);
-            struct gr_run run = run_fed(which ? call_sequential : call, &j, r, CHUNKS, GAP);
-            remove_dir(&j);
-            gr_assert_clean(run, which ? "the one-at-a-time reference" : "read_files()");
-            (which ? ref : mine)[k] = run.wall;
-            for (int i = 0; i < FILES; i++)
-                check_file(&j, r, i, CHUNKS * CHUNK, "a FIFO fed 4 KiB every 15 ms");
+        mine[k] = timed_read(0, r);
+        fast += mine[k] <= 0.5 * floor_s;
+        owed++;
+        if (fast == k + 1 && gr_early()) {
+            if (2 * fast > ROUNDS) {
+                cr_log_info("read_files: %d rounds of at most %.0f ms, under half of the "
+                            "%.0f ms that reading one at a time must take: passed without "
+                            "the reference", fast, 1e3 * 0.5 * floor_s, 1e3 * floor_s);
+                return;
+            }
+            continue;
         }
+        for (; owed > 0; owed--)
+            ref[k + 1 - owed] = timed_read(1, r);
     }
     double m = median(mine, ROUNDS), s = median(ref, ROUNDS);
     cr_log_info("read_files: %.0f ms, one at a time: %.0f ms (medians of %d rounds)",
