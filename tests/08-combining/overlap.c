@@ -177,7 +177,8 @@ Test(timing, overlaps_io_and_cpu, .timeout = 120)
     snprintf(what, sizeof what, "overlap_run(%d items, %d connections, %d workers)", N,
              CONNS, f.workers);
     double io = 0, cpu = 0, mine = 0, bound = 0;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+    int failures = 0;
+    for (int attempt = 0; attempt < ATTEMPTS && failures < 2; attempt++) {
         make_items(N, 20000, f.lo, f.hi);
         long want[ITEMS_MAX], got[ITEMS_MAX];
         /* Set the server's delay so that counting alone takes about 0.8
@@ -217,12 +218,13 @@ Test(timing, overlaps_io_and_cpu, .timeout = 120)
                        * (Much below that, fetching then counting could pass.) */
         if (mine <= OVERLAP_FACTOR * bound)
             return;
+        failures++; /* seen twice, it fails: a burst of load can hit one attempt */
     }
     if ((io < cpu ? io : cpu) / bound < 0.65)
         cr_skip_test("inconclusive: fetching alone took %.3f s and counting alone "
                      "%.3f s; the machine is too busy to tell overlap from sequence. "
                      "Re-run when it is idle: %s", io, cpu, gr_rerun());
-    cr_assert_fail("%s took %.3f s (median of %d). In the same run, fetching the items "
+    cr_assert_fail("%s took %.3f s (median of %d, measured twice). In the same run, fetching the items "
                    "alone took %.3f s and counting them alone on %d threads %.3f s, so a "
                    "pipeline that overlaps the two should need at most %.1f x %.3f = "
                    "%.3f s.%s", what, mine, ROUNDS, io, f.workers, cpu, OVERLAP_FACTOR,
