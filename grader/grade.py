@@ -671,13 +671,28 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
     `only` (["suite/test", ...]) runs just those tests.  Every test the
     binary must have (expected_tests) gets exactly one result: one that the
     report lacks, or holds twice, fails."""
+    return joined(ex, tree, tag, run_part(ex, binary, tree, settings, "plain", tag, only),
+                  run_part(ex, binary, tree, settings, "timed", tag, only))
+
+
+def joined(ex, tree, tag, plain, timed):
+    """One exercise's result from its two parts, and its JUnit report."""
+    result = {"tests": plain["tests"] + timed["tests"],
+              "log": plain.get("log", "") + timed.get("log", ""),
+              "error": plain["error"] or timed["error"]}
+    os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
+    write_junit(os.path.join(ROOT, "build", "results", tree, ex + tag + ".xml"), result["tests"])
+    return result
+
+
+def run_part(ex, binary, tree, settings, part, tag="", only=None):
+    """The untimed tests of one binary (part "plain"), on as many cores as
+    it likes, or its timed ones (part "timed"), alone on the machine."""
     env = dict(os.environ)
     env["GRADER_RERUN"] = rerun_command(ex, tree)
     for key, var in JUDGE_ENV.items():  # course.conf's, unless the environment says
         if settings.get(key) and not env.get(var):
             env[var] = settings[key]
-    os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
-    report = os.path.join(ROOT, "build", "results", tree, ex + tag)
     try:
         expected = expected_tests(binary)
     except (OSError, subprocess.SubprocessError) as e:
@@ -687,10 +702,10 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
     timed = [t for t in expected if t[0] in TIMED.split("|")]
     plain = [t for t in expected if t not in timed]
     phases = []  # (pattern, jobs, tests): the timed ones alone, as always
-    if plain:
+    if plain and part == "plain":
         phases.append((f"!({TIMED})/*" if not only else
                        "@(" + "|".join(f"{s}/{t}" for s, t in plain) + ")", os.cpu_count() or 2, plain))
-    if timed:
+    if timed and part == "timed":
         phases.append((f"@({TIMED})/*" if not only else
                        "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
@@ -704,7 +719,6 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
             broken = out[out.index(LEFTOVER):].split("]")[0]
         tests += [(s, t, "FAILED", KILLED) if f"{s}/{t}" in killed and died(st, m) else (s, t, st, m)
                   for s, t, st, m in one_result_each(wanted, got or [], log)]
-    write_junit(report + ".xml", tests)
     return {"tests": tests, "log": log, "error": broken}
 
 
@@ -728,7 +742,8 @@ def one_result_each(wanted, got, log):
 
 def grade_all(exercises, tree, settings, hidden=True, jobs=None):
     """Build, then grade, every exercise of `tree` (exercises or solutions),
-    yielding (exercise, result) as each finishes.  A result holds `tests`
+    yielding (exercise, result) in course order once every untimed test has
+    run, each as its timed tests end.  A result holds `tests`
     (the public tests), `hidden` (the private ones, when the exercise has
     them and `hidden` is true), and `build_error` or `error`."""
     d = BUILD_DIRS[tree]
@@ -736,27 +751,44 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
     private = {e: f"build/hidden/{d}/{e}" for e in exercises if hidden and has_hidden(e)}
     built = build_all(list(public.values()) + list(private.values()), jobs or os.cpu_count() or 2)
 
-    def one(ex):
-        if built[public[ex]]:
-            return {"tests": [], "hidden": [], "build_error": built[public[ex]]}
-        result = run_exercise(ex, os.path.join(ROOT, public[ex]), tree, settings)
-        result["hidden"] = []
-        if ex in private:
-            if built[private[ex]]:
-                result["error"] = result.get("error") or "the private tests " + built[private[ex]]
-            else:
-                h = run_exercise(ex, os.path.join(ROOT, private[ex]), tree, settings, ".hidden")
-                result["hidden"] = h["tests"]
-                result["log"] = result.get("log", "") + h.get("log", "")
-                if h.get("error"):
-                    result["error"] = result.get("error") or "private tests: " + h["error"]
-        return result
-    # Several exercises at once where their leftovers can be told apart
-    # (parallel_phases); the results still come back in course order.
+    def part(ex, which):
+        """One part ("plain" or "timed") of the public and private tests."""
+        pub = run_part(ex, os.path.join(ROOT, public[ex]), tree, settings, which)
+        priv = None
+        if ex in private and not built[private[ex]]:
+            priv = run_part(ex, os.path.join(ROOT, private[ex]), tree, settings, which, ".hidden")
+        return pub, priv
+    # Every exercise's untimed tests first, several at once where their
+    # leftovers can be told apart (parallel_phases), then the timed ones,
+    # alone, in course order.  A timed suite must wait for the untimed
+    # phases beside it to end (timing_lock): taking turns exercise by
+    # exercise left a core idle before each of them.
+    runnable = [ex for ex in exercises if not built[public[ex]]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel_phases()) as pool:
-        futures = [pool.submit(one, ex) for ex in exercises]
-        for ex, f in zip(exercises, futures):
-            yield ex, f.result()
+        plain = {ex: pool.submit(part, ex, "plain") for ex in runnable}
+        concurrent.futures.wait(plain.values())
+    for ex in exercises:
+        if ex in plain:
+            yield ex, assembled(ex, tree, plain[ex].result(), part(ex, "timed"),
+                                ex in private and built[private[ex]])
+        else:
+            yield ex, {"tests": [], "hidden": [], "build_error": built[public[ex]]}
+
+
+def assembled(ex, tree, plain, timed, private_unbuilt):
+    """One exercise's result from its parts: `tests` (public), `hidden`
+    (private), `log`, `error`."""
+    result = joined(ex, tree, "", plain[0], timed[0])
+    result["hidden"] = []
+    if private_unbuilt:
+        result["error"] = result.get("error") or "the private tests " + private_unbuilt
+    elif plain[1]:
+        h = joined(ex, tree, ".hidden", plain[1], timed[1])
+        result["hidden"] = h["tests"]
+        result["log"] += h["log"]
+        if h["error"]:
+            result["error"] = result["error"] or "private tests: " + h["error"]
+    return result
 
 
 @contextlib.contextmanager
@@ -1052,7 +1084,9 @@ def check(args):
     hidden = not args.no_hidden and any(has_hidden(e) for e in exercises)
     n = len(exercises)
     print(f"Building {n} exercise{'s' if n != 1 else ''} from {args.tree}/"
-          f"{' (with private tests)' if hidden else ''} ...", flush=True)
+          f"{' (with private tests)' if hidden else ''}, then running the untimed tests of "
+          f"{'all of them at once' if n > 1 else 'it'}; the timed tests follow, one exercise "
+          "at a time ...", flush=True)
     width = max(len(e.split("/")[1]) for e in exercises)
     header = False
     rows = []

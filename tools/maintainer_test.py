@@ -266,14 +266,21 @@ def check_mutants(settings):
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
-    # Their runs overlap (grade.parallel_phases), the timed suites alone;
-    # the results are read back in order.
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases())
+    # Every mutant's untimed tests first, several at once
+    # (grade.parallel_phases), then their timed ones alone, in order, as
+    # grade.grade_all does: a timed suite waits for the untimed ones
+    # beside it to end.
     names = {m: must_fail(mutant_file(m)) for m in muts}
-    runs = {m: pool.submit(grade.run_exercise, m, os.path.join(ROOT, "build", "mut", m), "mutants",
-                           settings, only=names[m])
-            for m in muts if names[m] and not must_be_refused(mutant_file(m))
-            and not built[f"build/mut/{m}"]}
+    runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))
+                and not built[f"build/mut/{m}"]]
+
+    def part(m, which):
+        return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
+                              which, only=names[m])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases()) as pool:
+        plain = {m: pool.submit(part, m, "plain") for m in runnable}
+    runs = {m: (lambda m=m: grade.joined(m, "mutants", "", plain[m].result(), part(m, "timed")))
+            for m in runnable}
     for m in muts:
         wanted = names[m]
         name = f"mutant {m}"
@@ -292,7 +299,7 @@ def check_mutants(settings):
             record(False, name, built[f"build/mut/{m}"])
             continue
         # Only the tests it must fail: the rest of its suite proves nothing here.
-        r = runs[m].result()
+        r = runs[m]()
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
             st, msg = once_more_if_inconclusive(m, w, *status.get(w, (None, "")), settings)
@@ -308,7 +315,6 @@ def check_mutants(settings):
                        f"its message does not name '{cause}': {msg[:400]}")
                 at = msg.find(cause) if cause else -1
                 emit(f"          caught: {msg[:160]}" + (f" ... {msg[at:at + 160]}" if at > 160 else ""))
-    pool.shutdown()
 
 
 # ---- (g) the grader's own tests --------------------------------------------
