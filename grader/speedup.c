@@ -172,12 +172,11 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
     return buf;
 }
 
-/* Rounds stop early once the verdict is clear by a wide margin: from the
- * second round on, when every round so far scored at least CLEAR above
- * the pass mark, or every one at least CLEAR below it, on a machine that
- * could judge each of them (the kernel reached the bar, one-worker runs
- * got 85% of a core).  A solution near the mark gets every round.
- * GRADER_EARLY=0 turns it off (tools/fairness.py compares the two). */
+/* Rounds stop early once the verdict is clear by a wide margin, or
+ * decided by most of the planned rounds (stop.h), counting rounds on a
+ * machine that could judge them (the kernel reached the bar, one-worker
+ * runs got 85% of a core).  GRADER_EARLY=0 turns it off
+ * (tools/fairness.py compares the two). */
 struct bounds {
     double pass, bar;
 };
