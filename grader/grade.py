@@ -465,6 +465,15 @@ def parallel_phases():
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
+def plain_phases():
+    """How many untimed phases run at once in grade_all's first pass: two
+    per core where parallel_phases allows several, as untimed tests mostly
+    wait (on sockets, children, sleeps).  make test's two lanes already run
+    as many beside each other."""
+    n = parallel_phases()
+    return 1 if n == 1 else min(8, 2 * n)
+
+
 LEFTOVER = "a process outlived the test program (it left its process group: a daemon?)"
 
 
@@ -759,12 +768,14 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
             priv = run_part(ex, os.path.join(ROOT, private[ex]), tree, settings, which, ".hidden")
         return pub, priv
     # Every exercise's untimed tests first, several at once where their
-    # leftovers can be told apart (parallel_phases), then the timed ones,
+    # leftovers can be told apart (plain_phases), then the timed ones,
     # alone, in course order.  A timed suite must wait for the untimed
     # phases beside it to end (timing_lock): taking turns exercise by
-    # exercise left a core idle before each of them.
-    runnable = [ex for ex in exercises if not built[public[ex]]]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel_phases()) as pool:
+    # exercise left a core idle before each of them.  The later chapters'
+    # untimed phases (servers, MPI jobs) take longest, so they start
+    # first, and the short ones fill in around them.
+    runnable = [ex for ex in reversed(exercises) if not built[public[ex]]]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=plain_phases()) as pool:
         plain = {ex: pool.submit(part, ex, "plain") for ex in runnable}
         concurrent.futures.wait(plain.values())
     for ex in exercises:

@@ -267,7 +267,7 @@ def check_mutants(settings):
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
     # Every mutant's untimed tests first, several at once
-    # (grade.parallel_phases), then their timed ones alone, in order, as
+    # (grade.plain_phases), then their timed ones alone, in order, as
     # grade.grade_all does: a timed suite waits for the untimed ones
     # beside it to end.
     names = {m: must_fail(mutant_file(m)) for m in muts}
@@ -277,7 +277,7 @@ def check_mutants(settings):
     def part(m, which):
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
                               which, only=names[m])
-    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.parallel_phases()) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.plain_phases()) as pool:
         plain = {m: pool.submit(part, m, "plain") for m in runnable}
     runs = {m: (lambda m=m: grade.joined(m, "mutants", "", plain[m].result(), part(m, "timed")))
             for m in runnable}
