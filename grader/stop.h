@@ -9,9 +9,10 @@
  *   GR_EARLY_MARGIN beyond the mark on one side.  The median of the
  *   per-round scores then stays on that side whatever the rounds left
  *   would measure, so running them could not change it.  (The judge's
- *   score is a ratio of medians, which stays close to that median; the
- *   margin covers the difference.)  A solution near the mark used to run
- *   every round of 5; now it stops at 3.
+ *   score is a ratio of medians, not a median of the rounds' scores: the
+ *   margin allows for the difference, and tools/fairness.py measures the
+ *   rule as a whole.)  A solution near the mark used to run every round
+ *   of 5; now it stops at 3.
  * GRADER_EARLY=0 (gr_early()) turns both off, for tools/fairness.py. */
 #ifndef GRADER_STOP_H
 #define GRADER_STOP_H
