@@ -687,7 +687,7 @@ def run_exercise(ex, binary, tree, settings, tag="", only=None):
 def joined(ex, tree, tag, plain, timed):
     """One exercise's result from its two parts, and its JUnit report."""
     result = {"tests": plain["tests"] + timed["tests"],
-              "log": plain.get("log", "") + timed.get("log", ""),
+              "log": plain["log"] + timed["log"],
               "error": plain["error"] or timed["error"]}
     os.makedirs(os.path.join(ROOT, "build", "results", tree, os.path.dirname(ex)), exist_ok=True)
     write_junit(os.path.join(ROOT, "build", "results", tree, ex + tag + ".xml"), result["tests"])
@@ -705,7 +705,7 @@ def run_part(ex, binary, tree, settings, part, tag="", only=None):
     try:
         expected = expected_tests(binary)
     except (OSError, subprocess.SubprocessError) as e:
-        return {"error": f"the test program would not start: {e}", "tests": []}
+        return {"error": f"the test program would not start: {e}", "tests": [], "log": ""}
     if only:
         expected = [t for t in expected if f"{t[0]}/{t[1]}" in only]
     timed = [t for t in expected if t[0] in TIMED.split("|")]
@@ -767,23 +767,28 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
         if ex in private and not built[private[ex]]:
             priv = run_part(ex, os.path.join(ROOT, private[ex]), tree, settings, which, ".hidden")
         return pub, priv
-    # Every exercise's untimed tests first, several at once where their
-    # leftovers can be told apart (plain_phases), then the timed ones,
-    # alone, in course order.  A timed suite must wait for the untimed
-    # phases beside it to end (timing_lock): taking turns exercise by
-    # exercise left a core idle before each of them.  The later chapters'
-    # untimed phases (servers, MPI jobs) take longest, so they start
-    # first, and the short ones fill in around them.
-    runnable = [ex for ex in reversed(exercises) if not built[public[ex]]]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=plain_phases()) as pool:
-        plain = {ex: pool.submit(part, ex, "plain") for ex in runnable}
-        concurrent.futures.wait(plain.values())
+    passes = in_two_passes([ex for ex in exercises if not built[public[ex]]], part)
     for ex in exercises:
-        if ex in plain:
-            yield ex, assembled(ex, tree, plain[ex].result(), part(ex, "timed"),
-                                ex in private and built[private[ex]])
-        else:
+        if built[public[ex]]:
             yield ex, {"tests": [], "hidden": [], "build_error": built[public[ex]]}
+        else:
+            _, plain, timed = next(passes)
+            yield ex, assembled(ex, tree, plain, timed, ex in private and built[private[ex]])
+
+
+def in_two_passes(keys, part):
+    """part(key, "plain") for every key first, several at once where their
+    leftovers can be told apart (plain_phases), then part(key, "timed")
+    for each in turn, alone; yields (key, plain, timed) in the keys' order
+    as each timed part ends.  A timed suite must wait for the untimed
+    phases beside it to end (timing_lock): taking turns key by key left a
+    core idle before each of them.  The later chapters' untimed phases
+    (servers, MPI jobs) take longest, so they start first, and the short
+    ones fill in around them."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=plain_phases()) as pool:
+        plain = {k: pool.submit(part, k, "plain") for k in reversed(keys)}
+    for k in keys:
+        yield k, plain[k].result(), part(k, "timed")
 
 
 def assembled(ex, tree, plain, timed, private_unbuilt):
@@ -792,7 +797,7 @@ def assembled(ex, tree, plain, timed, private_unbuilt):
     result = joined(ex, tree, "", plain[0], timed[0])
     result["hidden"] = []
     if private_unbuilt:
-        result["error"] = result.get("error") or "the private tests " + private_unbuilt
+        result["error"] = result["error"] or "the private tests " + private_unbuilt
     elif plain[1]:
         h = joined(ex, tree, ".hidden", plain[1], timed[1])
         result["hidden"] = h["tests"]

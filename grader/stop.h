@@ -25,8 +25,8 @@ struct gr_early_stop {
 };
 
 /* Adds one round; 1 when the rounds so far allow a stop. */
-static inline int gr_early_stop_round(struct gr_early_stop *s, double score, int fit,
-                                double pass, int planned)
+static inline int gr_early_stop_round(struct gr_early_stop *s, double score,
+                                      int fit, double pass, int planned)
 {
     if (s->n++ == 0)
         s->high = s->low = 1;

@@ -266,10 +266,8 @@ def check_mutants(settings):
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
     built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
-    # Every mutant's untimed tests first, several at once
-    # (grade.plain_phases), then their timed ones alone, in order, as
-    # grade.grade_all does: a timed suite waits for the untimed ones
-    # beside it to end.
+    # Every mutant's untimed tests first, several at once, then their
+    # timed ones alone, in order (grade.in_two_passes).
     names = {m: must_fail(mutant_file(m)) for m in muts}
     runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))
                 and not built[f"build/mut/{m}"]]
@@ -277,10 +275,7 @@ def check_mutants(settings):
     def part(m, which):
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
                               which, only=names[m])
-    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.plain_phases()) as pool:
-        plain = {m: pool.submit(part, m, "plain") for m in runnable}
-    runs = {m: (lambda m=m: grade.joined(m, "mutants", "", plain[m].result(), part(m, "timed")))
-            for m in runnable}
+    runs = grade.in_two_passes(runnable, part)  # read in the loop, in this order
     for m in muts:
         wanted = names[m]
         name = f"mutant {m}"
@@ -299,7 +294,9 @@ def check_mutants(settings):
             record(False, name, built[f"build/mut/{m}"])
             continue
         # Only the tests it must fail: the rest of its suite proves nothing here.
-        r = runs[m]()
+        done, plain, timed = next(runs)
+        assert done == m, (done, m)
+        r = grade.joined(m, "mutants", "", plain, timed)
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
             st, msg = once_more_if_inconclusive(m, w, *status.get(w, (None, "")), settings)
@@ -327,11 +324,8 @@ def check_grader(settings):
     def part(n, which):
         return grade.run_part(f"grader/{n}", os.path.join(ROOT, "build", "grader", n), "grader",
                               settings, which)
-    # Untimed first, several at once, then the timed suites alone (grade_all).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=grade.plain_phases()) as pool:
-        plain = {n: pool.submit(part, n, "plain") for n in names if not built[f"build/grader/{n}"]}
-    runs = {n: grade.joined(f"grader/{n}", "grader", "", plain[n].result(), part(n, "timed"))
-            for n in plain}
+    runs = {n: grade.joined(f"grader/{n}", "grader", "", plain, timed) for n, plain, timed
+            in grade.in_two_passes([n for n in names if not built[f"build/grader/{n}"]], part)}
     for n in names:
         if built[f"build/grader/{n}"]:
             record(False, f"grader/{n}", built[f"build/grader/{n}"])
