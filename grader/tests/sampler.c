@@ -213,34 +213,58 @@ Test(timing, records_each_thread_and_its_cpu, .init = needs_two_cores)
               rec.samples ? 1e3 * rec.length / (double)rec.samples : 0.0);
 }
 
-/* What a thread pays on this machine to wake every 2 ms (the sampler's
- * period) and do nothing else, in % of one core.  It depends on the
- * machine, not on the sampler: 15-20 us a wake-up when the sampler was
- * written, 31-52 us in a CI virtual machine later, which alone is 1.5-2.5%
- * of a core and failed a fixed 2% bar with nothing changed in the code. */
-static double wake_floor_pct(long passes)
+/* What a thread of this process pays to wake every 2 ms (the sampler's
+ * period) and do nothing else, in % of one core, beside the same run of
+ * two workers, unsampled.  It depends on the machine, not on the sampler:
+ * 15-20 us a wake-up when the sampler was written, 31-52 us in a CI
+ * virtual machine later, which alone is 1.5-2.5% of a core and failed a
+ * fixed 2% bar with nothing changed in the code.  Measured alone, with no
+ * run beside it, it read 1.4-1.7% on an AMD EPYC virtual machine where
+ * the sampler, beside its run, took 1.4-3.5%: the floor must be taken in
+ * the sampler's own conditions. */
+static atomic_int waking;
+
+static void *waker(void *arg)
 {
     struct timespec ts = { 0, 2000000 };
-    double c0 = own_cpu(), w0 = now_s();
-    for (long i = 0; i < passes; i++)
+    double *cpu = arg, c0 = own_cpu();
+    while (atomic_load(&waking))
         nanosleep(&ts, NULL);
-    return 100 * (own_cpu() - c0) / (now_s() - w0);
+    *cpu = own_cpu() - c0;
+    return NULL;
+}
+
+static double wake_floor_pct(struct shape *sh)
+{
+    pthread_t t;
+    double cpu = 0;
+    atomic_store(&waking, 1);
+    pthread_create(&t, NULL, waker, &cpu);
+    double w0 = now_s();
+    struct gr_run r = gr_run_fn(two_workers, sh, NULL, 0, NULL);
+    atomic_store(&waking, 0);
+    pthread_join(t, NULL);
+    gr_assert_clean(r, "two workers, beside a thread that only wakes");
+    return 100 * cpu / (now_s() - w0);
 }
 
 /* The sampler's own cost: its thread's CPU time over the run's length.
  * The goal is under 2% of one core, or, where waking every 2 ms alone
  * costs more than 1% here, under 1% above that floor (measured in the
- * same run, after each sampled one): the sampler's own work. */
+ * same conditions, after each sampled run): the sampler's own work. */
 Test(timing, costs_under_2_percent_of_a_core, .init = needs_two_cores)
 {
     struct shape sh = { { 0.3, 0.3, 0, 0 }, 0, 0 };
     double pct = 100, floor = 100;
     long passes = 0;
-    for (int try = 0; try < 3; try++) { /* the least of three each: noise only adds */
+    /* The least of up to five each: noise only adds.  On an AMD EPYC
+     * virtual machine one run took 1.3-2.4% and the least of three still
+     * went over 2% in 2 of 20 tests. */
+    for (int try = 0; try < 5; try++) {
         gr_sampler_arm(&rec);
         struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
         gr_assert_clean(r, "two workers");
-        double p = 100 * rec.sampler_cpu / rec.length, f = wake_floor_pct(rec.samples);
+        double p = 100 * rec.sampler_cpu / rec.length, f = wake_floor_pct(&sh);
         pct = p < pct ? p : pct;
         floor = f < floor ? f : floor;
         passes = rec.samples;
@@ -248,12 +272,12 @@ Test(timing, costs_under_2_percent_of_a_core, .init = needs_two_cores)
             break;
     }
     cr_log_info("sampler: %.2f%% of one core (%.4f s of CPU in %.3f s, %ld "
-                "passes, %.1f us a pass); waking every 2 ms alone: %.2f%%", pct,
+                "passes, %.1f us a pass); waking every 2 ms beside the same run: %.2f%%", pct,
                 rec.sampler_cpu, rec.length, rec.samples,
                 1e6 * rec.sampler_cpu / rec.samples, floor);
     cr_assert(pct < 2 || pct < floor + 1, "the sampler used %.2f%% of one core "
-              "(the least of three runs of %ld passes), where waking every 2 ms "
-              "alone costs %.2f%% here: its own work is over 1%% of a core; "
+              "(the least of five runs of %ld passes), where waking every 2 ms "
+              "beside the same run costs %.2f%% here: its own work is over 1%% of a core; "
               "re-run: make build/grader/sampler && ./build/grader/sampler "
               "--filter 'timing/*'", pct, passes, floor);
 }
