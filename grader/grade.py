@@ -696,7 +696,10 @@ def joined(ex, tree, tag, plain, timed):
 
 def run_part(ex, binary, tree, settings, part, tag="", only=None):
     """The untimed tests of one binary (part "plain"), on as many cores as
-    it likes, or its timed ones (part "timed"), alone on the machine."""
+    it likes, or its timed ones (part "timed"), alone on the machine; part
+    "unlocked" runs the timed ones beside other phases, for a stub, whose
+    timed tests stop at its TODO() before measuring anything (not_started
+    tells whether they did)."""
     env = dict(os.environ)
     env["GRADER_RERUN"] = rerun_command(ex, tree)
     for key, var in JUDGE_ENV.items():  # course.conf's, unless the environment says
@@ -714,12 +717,12 @@ def run_part(ex, binary, tree, settings, part, tag="", only=None):
     if plain and part == "plain":
         phases.append((f"!({TIMED})/*" if not only else
                        "@(" + "|".join(f"{s}/{t}" for s, t in plain) + ")", os.cpu_count() or 2, plain))
-    if timed and part == "timed":
+    if timed and part in ("timed", "unlocked"):
         phases.append((f"@({TIMED})/*" if not only else
                        "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
     for pattern, jobs, wanted in phases:
-        with timing_lock(exclusive=jobs == 1, what=os.path.relpath(binary, ROOT)):
+        with timing_lock(exclusive=jobs == 1 and part == "timed", what=os.path.relpath(binary, ROOT)):
             got, out, killed = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:
@@ -760,12 +763,23 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
     private = {e: f"build/hidden/{d}/{e}" for e in exercises if hidden and has_hidden(e)}
     built = build_all(list(public.values()) + list(private.values()), jobs or os.cpu_count() or 2)
 
+    unstarted = {}  # exercise: its timed part, run at once beside the others
+
     def part(ex, which):
-        """One part ("plain" or "timed") of the public and private tests."""
+        """One part ("plain", "timed" or "unlocked") of the public and
+        private tests.  An exercise whose untimed tests all stop at its
+        TODO() has its timed part run at once, beside the others: kept if
+        it stopped there too (it timed nothing), and run alone otherwise."""
+        if which == "timed" and ex in unstarted:
+            return unstarted.pop(ex)
         pub = run_part(ex, os.path.join(ROOT, public[ex]), tree, settings, which)
         priv = None
         if ex in private and not built[private[ex]]:
             priv = run_part(ex, os.path.join(ROOT, private[ex]), tree, settings, which, ".hidden")
+        if which == "plain" and not_started(pub, priv):
+            timed = part(ex, "unlocked")
+            if not_started(*timed, empty=True):
+                unstarted[ex] = timed
         return pub, priv
     passes = in_two_passes([ex for ex in exercises if not built[public[ex]]], part)
     for ex in exercises:
@@ -774,6 +788,17 @@ def grade_all(exercises, tree, settings, hidden=True, jobs=None):
         else:
             _, plain, timed = next(passes)
             yield ex, assembled(ex, tree, plain, timed, ex in private and built[private[ex]])
+
+
+def not_started(pub, priv, empty=False):
+    """Whether every test of a part (public, and private if run) stopped at
+    a TODO(), or skipped on one core before calling anything; a part
+    with no test counts only when `empty`."""
+    tests = pub["tests"] + (priv["tests"] if priv else [])
+    if pub["error"] or (priv and priv["error"]) or not (tests or empty):
+        return False
+    return all((st != "PASSED" and TODO_MARK in m) or (st == "SKIPPED" and ONE_CORE in m)
+               for _, _, st, m in tests)
 
 
 def in_two_passes(keys, part):

@@ -193,6 +193,39 @@ def check_stubs(exercises, settings):
             record(False, name, "fails for another reason than not started: " + other[0])
         else:
             record(True, name)
+    check_unstarted_rule(settings)
+
+
+def check_unstarted_rule(settings):
+    """A stub's timed tests run beside the untimed ones (grade.grade_all):
+    kept only if they stopped at TODO() too; one that measured something
+    is run again, alone.  Checked on made-up parts, as its mutant: an
+    exercise whose untimed tests are all not started but whose timed test
+    ran (begun with the timed function)."""
+    from unittest import mock
+    todo = ("x", "a", "FAILED", grade.TODO_MARK + "f() in x.c still calls TODO()")
+    cases = {"unlocked": [todo], "timed": [todo]}
+    calls = []
+
+    def fake_part(ex, binary, tree, settings, part, tag="", only=None):
+        calls.append((ex, part))
+        return {"tests": cases[part] if part != "plain" else [todo], "log": "", "error": None}
+
+    def fake_joined(ex, tree, tag, plain, timed):
+        return {"tests": plain["tests"] + timed["tests"], "log": "", "error": None}
+    ex = "00-check/not-started"
+    with mock.patch.object(grade, "run_part", fake_part), \
+            mock.patch.object(grade, "build_all", lambda targets, jobs: dict.fromkeys(targets)), \
+            mock.patch.object(grade, "joined", fake_joined):
+        stub = dict(grade.grade_all([ex], "exercises", settings, hidden=False))
+        stub_calls, calls[:] = calls[:], []
+        cases["unlocked"] = [("speedup", "b", "PASSED", "")]
+        cases["timed"] = [("speedup", "b", "FAILED", "measured alone")]
+        begun = dict(grade.grade_all([ex], "exercises", settings, hidden=False))
+    record(stub_calls == [(ex, "plain"), (ex, "unlocked")] and stub[ex]["tests"][-1] == todo
+           and begun[ex]["tests"][-1][3] == "measured alone" and (ex, "timed") in calls,
+           "a stub's timed tests run beside the others, and are run again alone "
+           "when they measured something", f"stub: {stub_calls}; begun: {calls}, {begun[ex]['tests']}")
 
 
 # ---- (m) mutants ---------------------------------------------------------
