@@ -276,8 +276,12 @@ $(B)/sol/%: $(B)/testobj/%.o $(B)/testobj/%.tests $$(call lo,solutions/$$*.c,san
             $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/sol/%.sum $$(call tsan_of,same,$$*,$(B)/sol/$$*)
 	@mkdir -p $(@D)
 	$(call test_link,$(call lo,solutions/$*.c,san),$*)
+# A mutant's race-check driver (build/mut/X.tsan) is not a prerequisite:
+# a mutant runs only the tests it names, and 13 of the 69 mutants of an
+# exercise with a driver name the one test that runs it.  make test asks
+# for it where they do; its absence fails that test with the command.
 $(B)/mut/%: $$(call lo,$$(call mut_src,$$*),san) $(B)/testobj/$$(call mut_ex,$$*).o \
-            $(B)/testobj/$$(call mut_ex,$$*).tests $(B)/san/lib.a $$(call tsan_of,mut_ex,$$*,$(B)/mut/$$*)
+            $(B)/testobj/$$(call mut_ex,$$*).tests $(B)/san/lib.a
 	@mkdir -p $(@D)
 	$(call test_link,$(call lo,$(call mut_src,$*),san),$(call mut_ex,$*))
 

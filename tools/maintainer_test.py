@@ -246,6 +246,24 @@ def exercise_of(mutant):
     return f"{chapter}/{name.split('--')[0]}"
 
 
+def race_checks(ex):
+    """The tests of tests/<ex>.c that call gr_assert_no_race(), which runs
+    the race-check driver built next to the test program."""
+    found, current = set(), None
+    with open(os.path.join(ROOT, "tests", ex + ".c")) as f:
+        for line in f:
+            t = re.match(r"\s*Test\((\w+),\s*(\w+)", line)
+            current = f"{t.group(1)}/{t.group(2)}" if t else current
+            if current and "gr_assert_no_race(" in line:
+                found.add(current)
+    return found
+
+
+def runs_race_driver(m):
+    names = must_fail(mutant_file(m))
+    return bool(set(names) & race_checks(exercise_of(m))) and not must_be_refused(mutant_file(m))
+
+
 def mutant_file(m):
     """tests/<m>.c, or tests/<m>.patch for a mutant kept as a patch."""
     c = os.path.join(ROOT, "tests", m + ".c")
@@ -298,7 +316,11 @@ def check_mutants(settings):
     # Their tests first, one object per exercise, shared by its mutants.
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
-    built = grade.build_all([f"build/mut/{m}" for m in muts], JOBS)
+    # A mutant's race-check driver only where a test it names runs one.
+    drivers = {m: f"build/mut/{m}.tsan" for m in muts if runs_race_driver(m)}
+    built = grade.build_all([f"build/mut/{m}" for m in muts] + list(drivers.values()), JOBS)
+    for m, d in drivers.items():  # without its driver, a race test fails: no catch
+        built[f"build/mut/{m}"] = built[f"build/mut/{m}"] or built[d]
     # Every mutant's untimed tests first, several at once, then their
     # timed ones alone, in order (grade.in_two_passes).
     names = {m: must_fail(mutant_file(m)) for m in muts}
@@ -339,6 +361,8 @@ def check_mutants(settings):
                 record(None, f"{name} fails {w}", msg)
             elif st == "PASSED":
                 record(False, f"{name} fails {w}", "the test passed: it does not catch this bug")
+            elif "race-check driver" in msg and "is missing" in msg:  # not a catch
+                record(False, f"{name} fails {w}", msg)
             else:
                 cause = must_name(mutant_file(m))
                 record(cause in msg, f"{name} fails {w}" + (f" naming '{cause}'" if cause else ""),
