@@ -801,7 +801,7 @@ def not_started(pub, priv, empty=False):
                for _, _, st, m in tests)
 
 
-def in_two_passes(keys, part, between=None):
+def in_two_passes(keys, part):
     """part(key, "plain") for every key first, several at once where their
     leftovers can be told apart (plain_phases), then part(key, "timed")
     for each in turn, alone; yields (key, plain, timed) in the keys' order
@@ -809,12 +809,9 @@ def in_two_passes(keys, part, between=None):
     phases beside it to end (timing_lock): taking turns key by key left a
     core idle before each of them.  The later chapters' untimed phases
     (servers, MPI jobs) take longest, so they start first, and the short
-    ones fill in around them.  `between`, if given, is called once the
-    untimed parts have ended, before the first timed one."""
+    ones fill in around them."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=plain_phases()) as pool:
         plain = {k: pool.submit(part, k, "plain") for k in reversed(keys)}
-    if between:
-        between()
     for k in keys:
         yield k, plain[k].result(), part(k, "timed")
 

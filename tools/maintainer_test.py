@@ -330,10 +330,7 @@ def check_mutants(settings):
     def part(m, which):
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
                               which, only=names[m])
-    # Their timed parts wait for the other lane to end: the kit's long
-    # untimed phases (a whole exercise on one core, for the Gradescope
-    # bundle) would otherwise hold up each of the 50 turns, with a core idle.
-    runs = grade.in_two_passes(runnable, part, between=second_lane_done.wait)  # read in the loop
+    runs = grade.in_two_passes(runnable, part)  # read in the loop, in this order
     for m in muts:
         wanted = names[m]
         name = f"mutant {m}"
@@ -476,13 +473,9 @@ def run_alone(cmd, env, timeout):
 # ---- (d) and (e): the book ---------------------------------------------------
 
 def make(target, force=True):
-    """Build one of the book's targets, holding the timing lock shared
-    (never beside a timed suite) for this step only: a timed suite of the
-    other lane then waits for one step, not for the whole book."""
     if force and os.path.exists(os.path.join(ROOT, target)):
         os.remove(os.path.join(ROOT, target))
-    with grade.timing_lock(exclusive=False, what=f"make {target}"):
-        p = subprocess.run(["make", "-s", target], cwd=ROOT, capture_output=True, text=True)
+    p = subprocess.run(["make", "-s", target], cwd=ROOT, capture_output=True, text=True)
     return p.returncode == 0, (p.stderr + p.stdout).strip()
 
 
@@ -506,8 +499,7 @@ def check_book():
         ("```{include=lib/no_such_file.c snippet=x}\n```\n", ["lib/no_such_file.c"], "a missing file"),
         ("```{.table include=lib/primes.c}\n```\n", ["lib/primes.c", "columns"], "data without columns"),
     ]:
-        with grade.timing_lock(exclusive=False, what="the snippet filter"):
-            ok, err = filter_rejects(md, expect)
+        ok, err = filter_rejects(md, expect)
         record(ok, f"the filter stops the build on {what}", err)
     stage("(e) the HTML book builds, and works in a browser")
     ok, out = make("build/book.html")
@@ -516,8 +508,7 @@ def check_book():
     record(ok, "build/html/, the chapter pages", out[-400:])
     if ok:
         import book_check  # tools/book_check.py: links, then headless Chromium
-        with grade.timing_lock(exclusive=False, what="the book in a browser"):
-            book_check.check_all(record)
+        book_check.check_all(record)
 
 
 # ---- (k) the course kit ---------------------------------------------------
@@ -1156,20 +1147,15 @@ def in_lane(buf, what, step):
         _lane.buf = None
 
 
-second_lane_done = threading.Event()  # the mutants' timed part waits for it
-
-
 def second_lane(trees_built, points, settings):
-    try:
-        if wanted("c"):
-            check_demos()
-        if wanted("d") or wanted("e"):
+    if wanted("c"):
+        check_demos()
+    if wanted("d") or wanted("e"):
+        with grade.timing_lock(exclusive=False, what="the book"):
             check_book()
-        trees_built.wait()
-        if (not CHAPTER or STAGES) and wanted("k"):
-            check_kit(points, settings)
-    finally:
-        second_lane_done.set()
+    trees_built.wait()
+    if (not CHAPTER or STAGES) and wanted("k"):
+        check_kit(points, settings)
 
 
 def alone_time(path, ours):
@@ -1219,8 +1205,6 @@ def main():
                                                  lambda: second_lane(trees_built, points, settings)))
     if together:
         lane.start()
-    else:  # it runs after this lane: nothing to wait for
-        second_lane_done.set()
     try:
         if not CHAPTER and wanted("g"):
             check_grader(settings)
