@@ -196,6 +196,13 @@ void srv_pings_beside_every_size(struct served *mine, struct served *ref,
          * too cheap to tell here and is not measured at all. */
         if (sizes[i].clients * sizes[i].cost_ms >= 10)
             size_measure(mine, ref, &sizes[i], &h);
+        /* A failure must be seen twice, as every judge's, unless it is
+         * clear by far: the solution's 90th percentile once came to
+         * exactly the bound (13.0 ms) on one core, where the loop thread
+         * shares the core with the pool's counting. */
+        struct size_class *c = &sizes[i];
+        if (c->R.p50 >= 20 && c->M.p90 * 4 >= c->R.p50 && !clear_by_far(c->M, c->R, 20))
+            size_measure(mine, ref, c, &h);
     }
     server_stop(ref);
     server_stop_clean(mine);
