@@ -722,7 +722,7 @@ def run_part(ex, binary, tree, settings, part, tag="", only=None):
                        "@(" + "|".join(f"{s}/{t}" for s, t in timed) + ")", 1, timed))
     tests, log, broken = [], "", None
     for pattern, jobs, wanted in phases:
-        with timing_lock(exclusive=jobs == 1 and part == "timed", what=os.path.relpath(binary, ROOT)):
+        with timing_lock(exclusive=part == "timed", what=os.path.relpath(binary, ROOT)):
             got, out, killed = run_phase(binary, pattern, jobs, env)
         log += out
         if got is None:

@@ -10,6 +10,7 @@
 #include "timing.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,20 @@ static double own_cpu(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One line appended to GRADER_DIAG_DATA's file, when it names one. */
+static void diag_append(const char *fmt, ...)
+{
+    const char *data = getenv("GRADER_DIAG_DATA");
+    FILE *out = data && *data ? fopen(data, "a") : NULL;
+    if (!out)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fclose(out);
 }
 
 /* Burn `s` seconds of this thread's CPU time. */
@@ -103,15 +118,10 @@ static enum gr_cause run_shape(const char *name, struct shape sh, double seq_cpu
     const char *dump = getenv("GRADER_DIAG_DUMP");
     if (dump && (strcmp(dump, name) == 0 || strcmp(dump, "all") == 0))
         gr_record_write(&rec, "/dev/stderr");
-    const char *data = getenv("GRADER_DIAG_DATA");
-    FILE *out = data && *data ? fopen(data, "a") : NULL;
-    if (out) {
-        fprintf(out, "%-11s %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %6.3f %5.2f %6.2f %s\n",
+    diag_append("%-11s %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %6.3f %5.2f %6.2f %s\n",
                 name, f.caller_share, f.top_share, f.overlap, f.early_end,
                 f.early_cpu, f.late_end, f.first_start_s, f.cpu_ratio,
                 100 * rec.sampler_cpu / rec.length, gr_cause_name(c));
-        fclose(out);
-    }
     return c;
 }
 
@@ -308,13 +318,8 @@ Test(timing, costs_under_2_percent_of_a_core, .init = needs_two_cores)
         struct gr_run r = gr_run_fn(two_workers, &sh, NULL, 0, NULL);
         gr_assert_clean(r, "two workers");
         double p = 100 * rec.sampler_cpu / rec.length, f = wake_floor_pct(&sh);
-        const char *data = getenv("GRADER_DIAG_DATA"); /* every try, kept */
-        FILE *out = data && *data ? fopen(data, "a") : NULL;
-        if (out) {
-            fprintf(out, "# sampler-cost %.2f%% waker %.2f%% (%ld passes; try %d)\n",
-                    p, f, rec.samples, try + 1);
-            fclose(out);
-        }
+        diag_append("# sampler-cost %.2f%% waker %.2f%% (%ld passes; try %d)\n",
+                    p, f, rec.samples, try + 1); /* every try, kept */
         pct = p < pct ? p : pct;
         floor = f < floor ? f : floor;
         passes = rec.samples;
@@ -360,14 +365,9 @@ Test(timing, sampling_does_not_slow_the_work, .init = needs_two_cores)
         }
         m0 = median(without, ROUNDS), m1 = median(with, ROUNDS);
         slower = (m1 - m0) / m0;
-        const char *data = getenv("GRADER_DIAG_DATA"); /* every try, kept */
-        FILE *out = data && *data ? fopen(data, "a") : NULL;
-        if (out) {
-            fprintf(out, "# with-without %.4f %.4f %+.2f%% (spread of the unsampled "
+        diag_append("# with-without %.4f %.4f %+.2f%% (spread of the unsampled "
                     "runs %.1f%%; try %d)\n", m1, m0, 100 * slower,
-                    100 * (hi - lo) / m0, t + 1);
-            fclose(out);
-        }
+                    100 * (hi - lo) / m0, t + 1); /* every try, kept */
     }
     if (slower >= 0.02 && (hi - lo) / m0 > 0.10)
         cr_skip_test("skipped as inconclusive: unsampled runs alone took %.3f "
