@@ -1,6 +1,6 @@
 /* selftest.c: an MPI program that misbehaves on request, for the
  * grader's own tests of grader/mpijob.c (grader/tests/mpijob.c).
- *   ok | deadlock | spin | todo | crash | leftover | mpi-init | leak
+ *   ok | deadlock | early-deadlock | spin | todo | crash | leftover | mpi-init | leak
  *   clear ROUNDS | unclear ROUNDS: two rounds of a speedup job's figures
  *   (harness.h), then a clean end, as a job that stopped early would */
 #define _GNU_SOURCE
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "ok";
     grh_phase("in %s", mode);
     long x = 1;
-    if (strcmp(mode, "deadlock") == 0)
+    if (strstr(mode, "deadlock")) /* "early-deadlock" too */
         deadlock(rank);
     else if (strcmp(mode, "spin") == 0 && rank == 0)
         for (;;)

@@ -1,6 +1,7 @@
 /* gr_mpirun() must turn every way an MPI job can go wrong into a
- * sentence, and must never hang: a deadlock is stopped at its timeout,
- * reported as a deadlock with each rank's blocking call, and leaves no
+ * sentence, and must never hang: a deadlock is stopped once every rank
+ * has waited 2 s (or at its timeout, where a rank polls), reported as a
+ * deadlock with each rank's blocking call, and leaves no
  * process behind.  The job is grader/mpi/selftest.c. */
 #define _GNU_SOURCE
 #include "grader.h"
@@ -78,6 +79,20 @@ Test(mpijob, deadlock_is_named_within_the_timeout)
                      "MPI_Recv(from rank 0, tag 7)"), "%s", r.problem);
     cr_assert(strstr(r.problem, "to rank 0 with tag 8"), "%s", r.problem);
     cr_assert_eq(survivors("deadlock"), 0, "ranks survived the kill");
+}
+
+/* Every rank blocked for 2 s is a deadlock already: the job is stopped
+ * then, not at its limit (grader/mpijob.c, looks_stuck). */
+Test(mpijob, deadlock_is_named_before_the_limit)
+{
+    struct gr_mpi_run r = job(2, "early-deadlock", 30);
+    cr_assert(r.deadlock, "not called a deadlock: %s", r.problem);
+    cr_assert(r.wall < 10, "took %.1f s to stop a deadlocked job (limit 30 s): "
+              "every rank was blocked from the start, so 2 s and a look "
+              "0.3 s later should tell", r.wall);
+    cr_assert(strstr(r.problem, "every rank had been waiting for another for 2 s"),
+              "%s", r.problem);
+    cr_assert_eq(survivors("early-deadlock"), 0, "ranks survived the kill");
 }
 
 Test(mpijob, endless_loop_is_not_a_deadlock)
