@@ -653,15 +653,18 @@ struct judging {
     int ranks, rounds;
     double pass, bar, K; /* K: the last kernel speedup measured */
     int slow;            /* the last job failed on its timings alone */
+    int final;           /* ... with every round clear by far under the mark */
     struct rounds m;     /* the last job's figures */
 };
 
 /* Did the job stop early by the rule it was given (mpi_trace.h)?  The
  * rounds it printed must show it, or the missing ones are a failure. */
-static int stopped_clear(const struct judging *j, const struct rounds *m)
+static int stopped_clear(const struct judging *j, const struct rounds *m,
+                         int *clear_low)
 {
     struct gr_early_stop st = { 0 };
     int stop = 0;
+    *clear_low = 0;
     if (!getenv(GR_MPI_STOP_ENV))
         return 0;
     for (int i = 0; i < m->n; i++) {
@@ -669,6 +672,7 @@ static int stopped_clear(const struct judging *j, const struct rounds *m)
         stop = gr_mpi_stop_round(&st, t, m->k1_own[i], m->seq_own[i], j->pass,
                                  j->bar, j->rounds);
     }
+    *clear_low = stop && gr_early_clear_low(&st);
     return stop;
 }
 
@@ -679,7 +683,7 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     const struct gr_mpi_speedup *s = j->s;
     char args[1024];
     snprintf(args, sizeof args, "%s %d", s->args, j->rounds);
-    j->slow = 0;
+    j->slow = j->final = 0;
     double limit = s->timeout_s ? s->timeout_s : 60;
     struct gr_mpi_run run = s->program ? gr_mpirun_prog(s->program, j->ranks, args, limit)
                                        : gr_mpirun(j->ranks, args, limit);
@@ -689,7 +693,8 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     parse_rounds(run.out, &m);
     j->m = m;
     char why[1024];
-    if (m.n < j->rounds && !stopped_clear(j, &m))
+    int clear_low, stopped = stopped_clear(j, &m, &clear_low);
+    if (m.n < j->rounds && !stopped)
         return say(msg, n, GR_FAIL, "%s: the speedup job printed %d of its "
                    "%d rounds of measurements", s->what, m.n, j->rounds);
     if (m.differ)
@@ -714,6 +719,7 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     int eff = j->ranks < usable_cores() ? j->ranks : usable_cores();
     double most = 1.25 * eff;
     j->slow = score < j->pass || par_cpu < need_cpu || S > most;
+    j->final = score < j->pass && clear_low; /* stop.h: no second job */
     if (S > most)
         return say(msg, n, GR_FAIL, "%s: a different algorithm, not "
                    "parallelism: on %d ranks it ran %.2fx faster than the "
@@ -804,7 +810,9 @@ enum gr_verdict gr_judge_mpi_speedup(const struct gr_mpi_speedup *s, char *msg,
     /* Messages suffer more than arithmetic from a busy machine (a rank
      * waits for a peer that the scheduler has set aside), so a job judged
      * too slow is measured once more, and fails only if no later job
-     * passes.  Crashes and wrong results fail at once. */
+     * passes; unless every round of it was clear by far under the mark
+     * (stop.h, gr_early_clear_low).  Crashes and wrong results fail at
+     * once. */
     const char *traced = getenv("GRADER_TRACE");
     if (traced && *traced) /* make trace: one sampled job of one round */
         return trace_job(&j, traced, msg, n);
@@ -815,7 +823,7 @@ enum gr_verdict gr_judge_mpi_speedup(const struct gr_mpi_speedup *s, char *msg,
     enum gr_verdict v = GR_SKIP;
     for (int job = 0; job < ATTEMPTS + 1; job++) {
         v = judge_job(&j, msg, n);
-        if (v == GR_PASS || (v == GR_FAIL && (!j.slow || first[0])))
+        if (v == GR_PASS || (v == GR_FAIL && (!j.slow || first[0] || j.final)))
             break;
         if (j.slow)
             snprintf(first, sizeof first, "%s", msg);

@@ -225,3 +225,26 @@ Test(stop, a_split_or_unfit_round_does_not_count)
     cr_assert_eq(stops_after(unfit, 4), 4, "a round on a busy machine must not count");
     cr_assert_eq(stops_after(on_mark, 5), 0, "rounds within the margin must not count");
 }
+
+/* Only rounds that all scored 0.2 or more under the mark, on a machine
+ * fit to judge them, make a failure final in one set of rounds. */
+static int final_after(const double *score, int n)
+{
+    struct gr_early_stop st = { 0 };
+    for (int i = 0; i < n; i++)
+        gr_early_stop_round(&st, score[i] < 0 ? -score[i] : score[i], score[i] >= 0,
+                            0.75, 5);
+    return gr_early_clear_low(&st);
+}
+
+Test(stop, only_rounds_clear_by_far_under_are_final)
+{
+    double low[] = { 0.5, 0.52 }, one[] = { 0.5 }, under[] = { 0.6, 0.65, 0.62 };
+    double high[] = { 0.96, 0.97 }, unfit[] = { -0.5, 0.5, 0.5 }, mixed[] = { 0.5, 0.6 };
+    cr_assert(final_after(low, 2), "two fit rounds 0.2 under the mark are final");
+    cr_assert(!final_after(one, 1), "one round is never final");
+    cr_assert(!final_after(under, 3), "under the mark, but not by 0.2: measure again");
+    cr_assert(!final_after(high, 2), "a pass is not a final failure");
+    cr_assert(!final_after(unfit, 3), "a round on a busy machine spoils the set");
+    cr_assert(!final_after(mixed, 2), "one round within 0.2 of the mark spoils the set");
+}
