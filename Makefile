@@ -42,7 +42,11 @@ TEST_CFLAGS := $(COMMON) -O2 -Igrader -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize=object-size \
                -fno-sanitize-recover=undefined
 TSAN_CFLAGS := $(COMMON) -Igrader -O1 -fsanitize=thread
-LDLIBS      := -luv -lm
+# gold, from binutils, links an ASan test program in a third of the time
+# of the default linker (0.03 s against 0.10 s here), and make test links
+# over 500 of them.  Where gcc cannot use it, the default links.
+FAST_LD     := $(if $(shell gcc -fuse-ld=gold -Wl,--version 2>/dev/null | grep -i gold),-fuse-ld=gold)
+LDLIBS      := $(FAST_LD) -luv -lm
 # --wrap=fork: learner code's fork() goes through the grader's fork cap.
 TEST_LDLIBS := $(LDLIBS) -lcriterion -Wl,--wrap=fork -Wl,-u,gr_channel_linked
 
