@@ -114,7 +114,12 @@ def test_cases(ex, test, prefix, any_speedup=False, mutant=""):
 
 
 # The grader's self-tests assert the right verdict, so for the impostor a
-# PASSED test means the judge failed it (right), FAILED means it passed.
+# PASSED test means the judge failed it (right), FAILED means it passed;
+# unless the self-test failed on the reason ("wrong reason: ..."): the
+# judge failed the impostor then, for another reason than "not enough
+# speedup" (beside the half-time load a kernel at 1.34x once let the
+# impostor score 0.75, and its CPU time failed it as "fast, but not
+# parallel"), which is still the right verdict.
 CASES = [
     ("selftest-parallel", "grader_self-test:_parallel_primes", "build/grader/speedup",
      "speedup/passes_a_parallel_solution", "pass"),
@@ -123,12 +128,12 @@ CASES = [
 ]
 
 
-def verdict(status, should):
+def verdict(status, should, msg=""):
     """The judge's verdict (pass, fail or skip) from the test's status."""
     if status == "SKIPPED":
         return "skip"
     if should == "fail-selftest":
-        return "fail" if status == "PASSED" else "pass"
+        return "fail" if status == "PASSED" or "wrong reason: " in msg else "pass"
     return "pass" if status == "PASSED" else "fail"
 
 
@@ -170,7 +175,7 @@ def measure_case(load, tag, early, key, what, binary, test, should):
         t = time.time()
         status, msg = run_once(binary, test, early)
         seconds += time.time() - t
-        v = verdict(status, should)
+        v = verdict(status, should, msg)
         count[v] += 1
         wrong = (v == "fail") if should == "pass" else (v == "pass")
         if wrong or (v == "skip" and not any(n.startswith("skip") for n in notes)):
