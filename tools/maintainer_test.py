@@ -305,6 +305,26 @@ def once_more_if_inconclusive(m, test, st, msg, settings):
     return st, msg
 
 
+def build_each(muts):
+    """{mutant: future of its build's error, None when built}: what
+    grade.build_all does, one mutant at a time in this order, so that its
+    tests can start while the others build.  A mutant's race-check driver
+    is built with it only where a test it names runs one; without it, that
+    test fails, which is not a catch."""
+    def one(m):
+        targets = [f"build/mut/{m}"] + ([f"build/mut/{m}.tsan"] if runs_race_driver(m) else [])
+        with grade.timing_lock(exclusive=False, what=f"build of {m}"):
+            for t in targets:
+                r = grade.make([t])
+                if r.returncode:
+                    return grade.explain_build_failure(r.stdout + r.stderr)
+        return None
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
+    built = {m: pool.submit(one, m) for m in muts}
+    pool.shutdown(wait=False)
+    return built
+
+
 def check_mutants(settings):
     stage("(m) every mutant is caught by the tests it names")
     muts = mutants()
@@ -316,18 +336,17 @@ def check_mutants(settings):
     # Their tests first, one object per exercise, shared by its mutants.
     objs = sorted({f"build/testobj/{exercise_of(m)}.o" for m in muts})
     grade.make([f"-j{JOBS}", "build/san/lib.a"] + objs)
-    # A mutant's race-check driver only where a test it names runs one.
-    drivers = {m: f"build/mut/{m}.tsan" for m in muts if runs_race_driver(m)}
-    built = grade.build_all([f"build/mut/{m}" for m in muts] + list(drivers.values()), JOBS)
-    for m, d in drivers.items():  # without its driver, a race test fails: no catch
-        built[f"build/mut/{m}"] = built[f"build/mut/{m}"] or built[d]
-    # Every mutant's untimed tests first, several at once, then their
-    # timed ones alone, in order (grade.in_two_passes).
+    built = build_each(list(reversed(muts)))
+    # Every mutant's untimed tests first, several at once, each as soon as
+    # it is built, then their timed ones alone, in order
+    # (grade.in_two_passes, which starts the later chapters first, as
+    # build_each builds them).
     names = {m: must_fail(mutant_file(m)) for m in muts}
-    runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))
-                and not built[f"build/mut/{m}"]]
+    runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))]
 
     def part(m, which):
+        if built[m].result():  # not built: nothing to run
+            return None
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
                               which, only=names[m])
     runs = grade.in_two_passes(runnable, part)  # read in the loop, in this order
@@ -335,8 +354,10 @@ def check_mutants(settings):
         wanted = names[m]
         name = f"mutant {m}"
         refusal = must_be_refused(mutant_file(m))
+        done, plain, timed = next(runs) if m in runnable else (m, None, None)
+        assert done == m, (done, m)
         if refusal:  # grader/vet.py must turn it away before it is linked
-            why = built[f"build/mut/{m}"] or ""
+            why = built[m].result() or ""
             record("refused" in why and refusal in why, f"{name} is refused ({refusal})",
                    why or "it was built and linked: nothing refused it")
             if why:
@@ -345,12 +366,10 @@ def check_mutants(settings):
         if not wanted:
             record(False, name, "names no test (add a `must fail: suite/test` comment)")
             continue
-        if built[f"build/mut/{m}"]:
-            record(False, name, built[f"build/mut/{m}"])
+        if built[m].result():
+            record(False, name, built[m].result())
             continue
         # Only the tests it must fail: the rest of its suite proves nothing here.
-        done, plain, timed = next(runs)
-        assert done == m, (done, m)
         r = grade.joined(m, "mutants", "", plain, timed)
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
