@@ -1108,7 +1108,7 @@ def check_container():
            "README says the container files are untested on a real engine")
 
 
-def check_kit(points, settings):
+def check_kit(points, settings, trees_built=None):
     stage("(k) the course kit: distribution, autograder, hints, watch, guide")
     check_scoring_rule()
     check_workflow()
@@ -1127,6 +1127,11 @@ def check_kit(points, settings):
             shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 
     def bundle_side():   # the Gradescope bundle, and the tools that read its results
+        # make regrade builds in this tree, as the other lane does: it
+        # waits until stages a and b have built it.  The student side
+        # works in copies of its own, and starts at once.
+        if trees_built:
+            trees_built.wait()
         check_bundle_choice(chosen)
         check_gradescope(points, settings)
         check_teaching_tools(points)
@@ -1176,9 +1181,8 @@ def second_lane(trees_built, points, settings):
     if wanted("d") or wanted("e"):
         with grade.timing_lock(exclusive=False, what="the book"):
             check_book()
-    trees_built.wait()
     if (not CHAPTER or STAGES) and wanted("k"):
-        check_kit(points, settings)
+        check_kit(points, settings, trees_built)
 
 
 def alone_time(path, ours):
@@ -1215,8 +1219,8 @@ def main():
     if wanted("0"):
         check_structure(exercises, points)
     # Two lanes at once.  This one grades (g, a, b, m); the other runs the
-    # demos and the book (c, d, e), then, once a and b have built the trees
-    # the kit grades again, the course kit (k).  Every step of either holds
+    # demos and the book (c, d, e), then the course kit (k), whose steps
+    # that build in this tree wait until a and b have built it.  Every step of either holds
     # the grader's timing lock, shared, as grade.py's own phases do, so a
     # timed suite still runs alone.  The other lane's lines come after.
     grade.make(["build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])  # both lanes link them
