@@ -270,12 +270,13 @@ Test(timing, finds_short_lived_threads, .init = needs_two_cores)
  * run beside it, it read 1.4-1.7% on an AMD EPYC virtual machine where
  * the sampler, beside its run, took 1.4-3.5%: the floor must be taken in
  * the sampler's own conditions. */
-static atomic_int waking;
+static atomic_int waking, waker_ready;
 
 static void *waker(void *arg)
 {
     struct timespec ts = { 0, 2000000 };
     double *cpu = arg, c0 = own_cpu();
+    atomic_store(&waker_ready, 1);
     while (atomic_load(&waking))
         nanosleep(&ts, NULL);
     *cpu = own_cpu() - c0;
@@ -287,7 +288,13 @@ static double wake_floor_pct(struct shape *sh)
     pthread_t t;
     double cpu = 0;
     atomic_store(&waking, 1);
+    atomic_store(&waker_ready, 0);
     pthread_create(&t, NULL, waker, &cpu);
+    /* The run forks: not while the new thread is still starting, when
+     * the sanitizer's runtime may hold a lock of its own that the child
+     * would inherit held (one run of make test hung there for its 10 s). */
+    while (!atomic_load(&waker_ready))
+        sched_yield();
     double w0 = now_s();
     struct gr_run r = gr_run_fn(two_workers, sh, NULL, 0, NULL);
     atomic_store(&waking, 0);
