@@ -111,13 +111,22 @@ Test(prime_threads, each_thread_counts_its_own)
     cr_assert(threads >= 0.5 * run.self_cpu, "%s: the threads it created used "
               "%.3f s of CPU time of the call's %.3f s: the counting must be "
               "done by those threads", what, threads, run.self_cpu);
+    /* Summed over the threads, the claims may differ from the work by
+     * under half of it (a quarter of the work claimed by the wrong
+     * threads).  A bound of a half for each thread alone let the
+     * library's count through once in make test: on a busy machine its
+     * first thread did over half of the work, so per_thread[0]'s claim
+     * of all of it was within a half of that thread's share. */
+    double off = 0;
     for (int i = 0; i < T && threads > 0.02; i++) {
         double cpu = run.thread_cpu[i] / threads, found = (double)r.per_thread[i] / r.count;
-        cr_assert(found - cpu < 0.5 && cpu - found < 0.5, "%s: thread %d did %.0f%% "
-                  "of the threads' work (CPU time) but per_thread[%d] claims "
-                  "%.0f%% of the primes: each thread's count must be its own, "
-                  "stored by the thread that found it", what, i, 100 * cpu, i,
-                  100 * found);
+        off += found > cpu ? found - cpu : cpu - found;
+        cr_assert(off < 0.5, "%s: thread %d did %.0f%% of the threads' work (CPU "
+                  "time) but per_thread[%d] claims %.0f%% of the primes (over threads "
+                  "0-%d, the claims and the work differ by %.0f%% of the work; under "
+                  "50%% is allowed): each thread's count must be its own, stored by "
+                  "the thread that found it", what, i, 100 * cpu, i, 100 * found, i,
+                  100 * off);
     }
 }
 
