@@ -82,7 +82,11 @@ Test(speedup, fails_a_sequential_impostor)
     if (v == GR_SKIP)
         cr_skip_test("%s", msg);
     cr_assert_eq(v, GR_FAIL, "a sequential impostor passed: %s", msg);
-    cr_assert(strstr(msg, "not enough speedup"), "wrong reason: %s", msg);
+    /* Usually on its score; where the kernel barely reached its bar (1.34x
+     * once, beside a half-time load), the impostor's score reached the
+     * mark and its CPU time failed it instead: right either way. */
+    cr_assert(strstr(msg, "not enough speedup") || strstr(msg, "fast, but not parallel"),
+              "wrong reason: %s", msg);
 }
 
 /* Fast, but on one thread: the top third of the range is counted once
