@@ -177,6 +177,12 @@ def explain_build_failure(output):
     return "does not compile: " + first_error(output)
 
 
+def build_one(target):
+    """Make one target: None when built, else the sentence on why not."""
+    r = make([target])
+    return None if r.returncode == 0 else explain_build_failure(r.stdout + r.stderr)
+
+
 def build_all(targets, jobs):
     """Build each target on its own, so one broken exercise cannot hide the
     others; the shared libraries are built once first.  A build holds the
@@ -187,9 +193,7 @@ def build_all(targets, jobs):
             msg = explain_build_failure(libs.stdout + libs.stderr)
             return {t: msg for t in targets}
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = dict(zip(targets, pool.map(make, [[t] for t in targets])))
-    return {t: None if r.returncode == 0 else explain_build_failure(r.stdout + r.stderr)
-            for t, r in results.items()}
+            return dict(zip(targets, pool.map(build_one, targets)))
 
 
 # ---- running -------------------------------------------------------------

@@ -431,7 +431,7 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
     pid_t pid = launch(program, ranks, copy, trace, out_fd, err_fd);
     if (pid > 0) /* make trace, when armed: the window rank 0 marks */
         gr_sampler_begin(pid, "", slots != MAP_FAILED ? slots[0].window : NULL);
-    int status = 0, late = 0, todo = 0, stuck = 0;
+    int status = 0, late = 0, todo = 0;
     for (int turn = 1; pid > 0 && waitpid(pid, &status, WNOHANG) == 0; turn++) {
         if (now_s() - start > timeout_s) {
             late = 1;
@@ -440,14 +440,14 @@ struct gr_mpi_run gr_mpirun_prog(const char *program, int ranks,
         if (turn % 10 == 0 && (todo = said_todo(err_fd)))
             break;
         if (turn % 100 == 0 && slots != MAP_FAILED && looks_stuck(slots, ranks) &&
-            (stuck = two_looks(&r, slots, ranks, timeout_s, now_s() - start))) {
+            two_looks(&r, slots, ranks, timeout_s, now_s() - start)) {
             late = 1;
             break;
         }
         struct timespec ts = { 0, 2000000 };
         nanosleep(&ts, NULL);
     }
-    if (late && !stuck && slots != MAP_FAILED)
+    if (late && !r.deadlock && slots != MAP_FAILED) /* at the limit */
         two_looks(&r, slots, ranks, timeout_s, 0);
     if (pid > 0) {
         gr_sampler_end(pid);

@@ -315,9 +315,9 @@ def build_each(muts):
         targets = [f"build/mut/{m}"] + ([f"build/mut/{m}.tsan"] if runs_race_driver(m) else [])
         with grade.timing_lock(exclusive=False, what=f"build of {m}"):
             for t in targets:
-                r = grade.make([t])
-                if r.returncode:
-                    return grade.explain_build_failure(r.stdout + r.stderr)
+                why = grade.build_one(t)
+                if why:
+                    return why
         return None
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
     built = {m: pool.submit(one, m) for m in muts}
@@ -1108,7 +1108,7 @@ def check_container():
            "README says the container files are untested on a real engine")
 
 
-def check_kit(points, settings, trees_built=None):
+def check_kit(points, settings, trees_built):
     stage("(k) the course kit: distribution, autograder, hints, watch, guide")
     check_scoring_rule()
     check_workflow()
@@ -1130,8 +1130,7 @@ def check_kit(points, settings, trees_built=None):
         # make regrade builds in this tree, as the other lane does: it
         # waits until stages a and b have built it.  The student side
         # works in copies of its own, and starts at once.
-        if trees_built:
-            trees_built.wait()
+        trees_built.wait()
         check_bundle_choice(chosen)
         check_gradescope(points, settings)
         check_teaching_tools(points)
