@@ -37,6 +37,11 @@ int mpirun_argv(const char **out, int np, const char *const *cmd)
     out[n++] = "--mca";                   /* no cross-process copies (CMA): */
     out[n++] = "btl_vader_single_copy_mechanism"; /* containers forbid them */
     out[n++] = "none";
+    if (!getenv("OMPI_MCA_pml")) { /* unless the caller chose a layer: */
+        out[n++] = "--mca";          /* Open MPI's own messaging layer; */
+        out[n++] = "pml";            /* left to choose, it first starts */
+        out[n++] = "ob1";            /* the one for cluster networks */
+    }
     out[n++] = "-np";
     out[n++] = ranks;
     while (*cmd)

@@ -16,7 +16,8 @@ const char *mpirun_program(void);
 
 /* Fill out[] with a NULL-terminated argv for
  *   mpirun [--allow-run-as-root] --oversubscribe --bind-to none
- *          --mca btl_vader_single_copy_mechanism none -np N cmd...
+ *          --mca btl_vader_single_copy_mechanism none [--mca pml ob1] -np N cmd...
+ * (--mca pml ob1 unless OMPI_MCA_pml is set: on a cluster, choose there)
  * (cmd is NULL-terminated; out holds at least 16 + its length entries).
  * Returns the number of arguments. */
 int mpirun_argv(const char **out, int np, const char *const *cmd);
