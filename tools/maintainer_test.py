@@ -1023,7 +1023,7 @@ def check_gradescope(points, settings):
 CLASS_RESULTS = []  # (tree, results.json) of each Gradescope run above
 
 
-def check_teaching_tools(points):
+def check_teaching_tools(points, trees_built):
     """make classview, regrade and similarity, on the Gradescope runs of
     the solutions and the stubs as a class of sample submissions."""
     d = tempfile.mkdtemp(prefix="class-")
@@ -1041,6 +1041,7 @@ def check_teaching_tools(points):
            "table, first failures, histogram", tail(p))
     # regrade: a stub's timed test fails as not started, every time; the
     # solution's is never failed for being slow when the judge skips.
+    trees_built.wait()  # it builds in this tree
     ex = "02-processes/procpool"
     p = sh([sys.executable, "tools/regrade.py", ex, "--tree", "exercises", "-n", "2"], ROOT)
     record(p.returncode == 0 and "0 passed, 2 failed" in p.stdout and "not started" in p.stdout,
@@ -1127,13 +1128,13 @@ def check_kit(points, settings, trees_built):
             shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 
     def bundle_side():   # the Gradescope bundle, and the tools that read its results
-        # make regrade builds in this tree, as the other lane does: it
-        # waits until stages a and b have built it.  The student side
-        # works in copies of its own, and starts at once.
-        trees_built.wait()
+        # The bundle builds and grades in folders of its own, as the
+        # student side does, so both start at once; only make regrade
+        # (in check_teaching_tools) builds in this tree, as the other lane
+        # does, and it waits until stages a and b have built it.
         check_bundle_choice(chosen)
         check_gradescope(points, settings)
-        check_teaching_tools(points)
+        check_teaching_tools(points, trees_built)
     # The two share no file, and most of their time is spent waiting for
     # the timing lock: side by side, one grades while the other waits.
     # (Without a cgroup per phase they take turns, as the lanes do.)
