@@ -982,7 +982,7 @@ def check_gradescope(points, settings):
     # both settings; the stubs on one core under `full`, the setting where
     # a skipped speedup test earns its points: a stub must still score
     # zero.  `full` changes nothing for an exercise without a speedup test,
-    # so that run grades only those with one (the stubs on all cores are
+    # so that run grades only some with one (the stubs on all cores are
     # the student copy's `make check`, through the same grade.py, and the
     # solutions' run builds every exercise in the bundle).  Where only
     # some exercises matter, the run grades only those (as an instructor
@@ -990,9 +990,11 @@ def check_gradescope(points, settings):
     timed = [e for e in chosen if grade.speedup_tests(e)]
     # What `none` does to a skipped speedup test is grade.py's rule, the
     # same for every exercise: two exercises show it (one judged by
-    # speedup.c, one by the MPI judge) at a quarter of the cost.
+    # speedup.c, one by the MPI judge) at a quarter of the cost.  So is
+    # what `full` gives a stub (earned_flags: a skip earns its share only
+    # where every judged test passed), so the stubs' run grades the same two.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    runs = [("exercises", True, "full", "zero", timed),
+    runs = [("exercises", True, "full", "zero", policy),
             ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
     for tree, one_core, skipped, expect, only in runs:
         only = only or None
