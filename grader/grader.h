@@ -13,7 +13,6 @@
 
 #include <criterion/criterion.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 struct gr_limits {
@@ -164,14 +163,6 @@ struct gr_speedup {
     int children_work;  /* the contract says child processes do the work:
                            the caller's own CPU time must stay a small part */
     const char *what;   /* e.g. "count_primes_threads(0, 2000000, 2)" */
-    /* The calibration kernel's work per step; NULL: a dependent multiply
-     * chain.  Two cores can share parts of one physical core (a VM's two
-     * vCPUs on one core's two hardware threads, at some moments and not
-     * others): work that keeps the multipliers busy, like mix64(), then
-     * slows far more when both run than the chain, which mostly waits on
-     * its own last result.  A test of such work passes its own step, so
-     * that the kernel meets the same slowdown in the same rounds. */
-    uint64_t (*kernel_step)(uint64_t i);
 };
 
 enum gr_verdict { GR_PASS, GR_FAIL, GR_SKIP };

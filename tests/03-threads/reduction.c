@@ -99,7 +99,6 @@ Test(speedup, faster_on_every_core)
         .parallel = parallel, .parallel_arg = &workers,
         .sequential = sequential, .out_size = sizeof(uint64_t),
         .workers = workers, .what = what,
-        .kernel_step = mix64, /* calibrate with the same work (grader.h) */
     };
     gr_assert_speedup(&s);
 }
