@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct gr_limits {
@@ -163,6 +164,16 @@ struct gr_speedup {
     int children_work;  /* the contract says child processes do the work:
                            the caller's own CPU time must stay a small part */
     const char *what;   /* e.g. "count_primes_threads(0, 2000000, 2)" */
+    /* Optional: one step of the test's own kind of work, for a second
+     * calibration kernel.  Two cores can share one physical core (a VM's
+     * two vCPUs on one core's two hardware threads, at some moments and
+     * not others); work that keeps the multipliers busy, like mix64(),
+     * then slows far more when both run than the judge's kernel, a chain
+     * that mostly waits on its own last result.  A round counts only
+     * where this kernel reaches 1 + 0.6 (N - 1) on N workers; the score
+     * still divides by the chain's speedup, so that slowing the cores
+     * cannot lift a score. */
+    uint64_t (*kernel_step)(uint64_t i);
 };
 
 enum gr_verdict { GR_PASS, GR_FAIL, GR_SKIP };

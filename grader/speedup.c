@@ -43,14 +43,25 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
 struct kernel {
     uint64_t iters;
     int workers;
+    uint64_t (*step)(uint64_t); /* gr_speedup's kernel_step, or NULL */
+};
+
+struct share {
+    uint64_t n, x;
+    uint64_t (*step)(uint64_t);
 };
 
 static void *spin(void *arg)
 {
-    uint64_t n = *(uint64_t *)arg, x = n;
-    for (uint64_t i = 0; i < n; i++) /* a dependent chain: no shortcuts */
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    *(uint64_t *)arg = x;
+    struct share *s = arg;
+    uint64_t x = s->n;
+    if (s->step)
+        for (uint64_t i = 0; i < s->n; i++) /* the test's own kind of work */
+            x += s->step(i);
+    else
+        for (uint64_t i = 0; i < s->n; i++) /* a dependent chain: no shortcuts */
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    s->x = x;
     return NULL;
 }
 
@@ -58,16 +69,16 @@ static void kernel_run(void *arg, void *out)
 {
     const struct kernel *k = arg;
     pthread_t tid[256];
-    uint64_t share[256];
+    struct share share[256];
     int n = k->workers < 256 ? k->workers : 256, started = 0;
     for (int i = 0; i < n; i++) {
-        share[i] = k->iters / (uint64_t)n;
-        started += pthread_create(&tid[started], NULL, spin, &share[i]) == 0;
+        share[started] = (struct share){ k->iters / (uint64_t)n, 0, k->step };
+        started += pthread_create(&tid[started], NULL, spin, &share[started]) == 0;
     }
     uint64_t sum = 0;
     for (int i = 0; i < started; i++) {
         pthread_join(tid[i], NULL);
-        sum += share[i];
+        sum += share[i].x;
     }
     *(uint64_t *)out = sum;
 }
@@ -127,6 +138,7 @@ struct medians {
     double k1_cpu, seq_cpu;   /* ... and of the one-worker runs */
     double par_own;           /* the caller's own share of the parallel CPU */
     int clear_low;            /* stopped clear by far under the mark (stop.h) */
+    double kw;                /* the test's own work kernel's speedup, 0: none */
 };
 
 static double share(struct sample x)
@@ -179,18 +191,32 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
  * runs got 85% of a core).  GRADER_EARLY=0 turns it off
  * (tools/fairness.py compares the two). */
 struct bounds {
-    double pass, bar;
+    double pass, bar, work_bar;
 };
 
+/* The test's own kind of work on 1 and on N workers (gr_speedup's
+ * kernel_step): its speedup, or 0 where the test has none. */
+static double work_kernel(struct judging *j, const struct kernel w[2])
+{
+    if (!w[0].step)
+        return 0;
+    uint64_t sink;
+    struct sample p = timed(j, kernel_run, (void *)&w[0], &sink, sizeof sink, "calibration");
+    struct sample q = timed(j, kernel_run, (void *)&w[1], &sink, sizeof sink, "calibration");
+    return p.wall / q.wall;
+}
+
 static struct medians measure(struct judging *j, const struct gr_speedup *s,
-                              struct kernel k1, struct kernel kn, int rounds,
+                              struct kernel k1, struct kernel kn,
+                              const struct kernel wk[2], int rounds,
                               struct bounds bd, void *ref, void *got,
                               struct why *causes)
 {
     double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS],
-        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS];
+        e[MAX_ROUNDS], f[MAX_ROUNDS], g[MAX_ROUNDS], h[MAX_ROUNDS], o[MAX_ROUNDS],
+        p[MAX_ROUNDS];
     /* read only when round 1 already failed */
-    a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = 1;
+    a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = p[0] = 1;
     uint64_t sink;
     struct gr_early_stop stop = { 0 };
     int i = 0;
@@ -198,6 +224,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
         gr_sampler_arm(&record); /* sampled too: both sides bear its cost */
         struct sample y = timed(j, kernel_run, &kn, &sink, sizeof sink, "calibration");
+        p[i] = work_kernel(j, wk);
         struct sample z = timed(j, s->sequential, s->sequential_arg, ref,
                                 s->out_size, "the sequential reference");
         gr_sampler_arm(&record); /* the learner's run only */
@@ -212,7 +239,8 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
         double score = (z.wall / w.wall) / (x.wall / y.wall);
-        int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85;
+        int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
+                  (!wk[0].step || p[i] >= bd.work_bar);
         i++;
         if (gr_early_stop_round(&stop, score, fit, bd.pass, rounds) && gr_early())
             break;
@@ -221,14 +249,15 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
     return (struct medians){ n, median(a, n), median(b, n), median(c, n),
                              median(d, n), median(e, n), median(f, n),
                              median(g, n), median(h, n), median(o, n),
-                             gr_early() && gr_early_clear_low(&stop) };
+                             gr_early() && gr_early_clear_low(&stop), median(p, n) };
 }
 
 /* Size the kernel so that one worker takes about as long as the
  * sequential reference: both then see the same slice of machine noise. */
-static uint64_t kernel_iters(struct judging *j, double target_s)
+static uint64_t kernel_iters(struct judging *j, double target_s,
+                             uint64_t (*step)(uint64_t))
 {
-    struct kernel probe = { 1u << 24, 1 };
+    struct kernel probe = { 1u << 24, 1, step };
     uint64_t sink;
     struct sample t = timed(j, kernel_run, &probe, &sink, sizeof sink, "calibration");
     double per_iter = t.wall / (double)probe.iters;
@@ -291,22 +320,29 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char *ref = calloc(2, s->out_size ? s->out_size : 1), *got = ref + s->out_size;
     struct sample warm = timed(&j, s->sequential, s->sequential_arg, ref,
                                s->out_size, "the sequential reference");
-    uint64_t iters = kernel_iters(&j, warm.wall);
-    struct kernel k1 = { iters, 1 }, kn = { iters, eff };
-    double K = 0, single = 1;
+    uint64_t iters = kernel_iters(&j, warm.wall, NULL);
+    struct kernel k1 = { iters, 1, NULL }, kn = { iters, eff, NULL };
+    /* A second kernel of the test's own work, where it gives one
+     * (grader.h): it decides only whether a round can be judged. */
+    uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step) : 0;
+    const struct kernel w[2] = { { witers, 1, s->kernel_step },
+                                 { witers, eff, s->kernel_step } };
+    double work_bar = 1 + 0.6 * (eff - 1);
+    double K = 0, single = 1, Kw = 0;
     int failures = 0, passed = 0;
     /* Causes add up over the attempts: a verdict measured twice names
      * what most of its rounds showed, not only the last two. */
     struct why y = { 0 };
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
-        struct medians m = measure(&j, s, k1, kn, rounds, (struct bounds){ pass, bar },
-                                   ref, got, &y);
+        struct medians m = measure(&j, s, k1, kn, w, rounds,
+                                   (struct bounds){ pass, bar, work_bar }, ref, got, &y);
+        Kw = m.kw;
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
         single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
-        if (j.v != GR_PASS || K < bar || single < 0.85)
+        if (j.v != GR_PASS || K < bar || single < 0.85 || (s->kernel_step && Kw < work_bar))
             continue;
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
@@ -385,10 +421,15 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     free(ref);
     if (j.v == GR_FAIL || passed)
         return j.v;
+    char own[160] = "";
+    if (s->kernel_step)
+        snprintf(own, sizeof own, "; the test's own kind of work reached "
+                 "%.2fx, %.2fx is needed, as cores that share one physical "
+                 "core slow such work when both run", Kw, work_bar);
     reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
            "busy to judge a speedup (the calibration kernel reached "
            "%.2fx on %d workers, %.2fx is needed; one-worker runs got "
-           "%.0f%% of a core, 85%% is needed). Re-run when it is idle: %s",
-           K, eff, bar, 100 * single, gr_rerun());
+           "%.0f%% of a core, 85%% is needed%s). Re-run when it is idle: %s",
+           K, eff, bar, 100 * single, own, gr_rerun());
     return j.v;
 }
