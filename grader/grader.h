@@ -170,9 +170,9 @@ struct gr_speedup {
      * not others); work that keeps the multipliers busy, like mix64(),
      * then slows far more when both run than the judge's kernel, a chain
      * that mostly waits on its own last result.  A round counts only
-     * where this kernel reaches 1 + 0.6 (N - 1) on N workers; the score
-     * still divides by the chain's speedup, so that slowing the cores
-     * cannot lift a score. */
+     * where this kernel's speedup is at least 0.85 of the chain's (a load
+     * beside the grader slows both alike); the score still divides by
+     * the chain's, so that slowing the cores cannot lift a score. */
     uint64_t (*kernel_step)(uint64_t i);
 };
 

@@ -138,7 +138,7 @@ struct medians {
     double k1_cpu, seq_cpu;   /* ... and of the one-worker runs */
     double par_own;           /* the caller's own share of the parallel CPU */
     int clear_low;            /* stopped clear by far under the mark (stop.h) */
-    double kw;                /* the test's own work kernel's speedup, 0: none */
+    double kw;                /* its own work kernel's speedup / K; 0: none */
 };
 
 static double share(struct sample x)
@@ -191,7 +191,7 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
  * runs got 85% of a core).  GRADER_EARLY=0 turns it off
  * (tools/fairness.py compares the two). */
 struct bounds {
-    double pass, bar, work_bar;
+    double pass, bar, work_share;
 };
 
 /* The test's own kind of work on 1 and on N workers (gr_speedup's
@@ -224,7 +224,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
         gr_sampler_arm(&record); /* sampled too: both sides bear its cost */
         struct sample y = timed(j, kernel_run, &kn, &sink, sizeof sink, "calibration");
-        p[i] = work_kernel(j, wk);
+        double kw = work_kernel(j, wk);
         struct sample z = timed(j, s->sequential, s->sequential_arg, ref,
                                 s->out_size, "the sequential reference");
         gr_sampler_arm(&record); /* the learner's run only */
@@ -239,8 +239,9 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
         double score = (z.wall / w.wall) / (x.wall / y.wall);
+        p[i] = kw / (x.wall / y.wall); /* how much of K the test's work got */
         int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
-                  (!wk[0].step || p[i] >= bd.work_bar);
+                  (!wk[0].step || p[i] >= bd.work_share);
         i++;
         if (gr_early_stop_round(&stop, score, fit, bd.pass, rounds) && gr_early())
             break;
@@ -327,7 +328,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step) : 0;
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
-    double work_bar = 1 + 0.6 * (eff - 1);
+    double work_share = 0.85;
     double K = 0, single = 1, Kw = 0;
     int failures = 0, passed = 0;
     /* Causes add up over the attempts: a verdict measured twice names
@@ -336,13 +337,13 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, w, rounds,
-                                   (struct bounds){ pass, bar, work_bar }, ref, got, &y);
+                                   (struct bounds){ pass, bar, work_share }, ref, got, &y);
         Kw = m.kw;
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
         single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
-        if (j.v != GR_PASS || K < bar || single < 0.85 || (s->kernel_step && Kw < work_bar))
+        if (j.v != GR_PASS || K < bar || single < 0.85 || (s->kernel_step && Kw < work_share))
             continue;
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
@@ -423,9 +424,9 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         return j.v;
     char own[160] = "";
     if (s->kernel_step)
-        snprintf(own, sizeof own, "; the test's own kind of work reached "
-                 "%.2fx, %.2fx is needed, as cores that share one physical "
-                 "core slow such work when both run", Kw, work_bar);
+        snprintf(own, sizeof own, "; the test's own kind of work got %.0f%% "
+                 "of the kernel's speedup, 85%% is needed: cores that share "
+                 "one physical core slow such work when both run", 100 * Kw);
     reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
            "busy to judge a speedup (the calibration kernel reached "
            "%.2fx on %d workers, %.2fx is needed; one-worker runs got "
