@@ -74,6 +74,50 @@ Test(speedup, passes_a_parallel_solution)
     cr_assert_eq(v, GR_PASS, "a parallel solution was failed: %s", msg);
 }
 
+/* A test's own work kernel (gr_speedup.kernel_step) that cannot use the
+ * second core, as work on two hardware threads of one physical core may
+ * not: every step adds into one shared counter, whose cache line the two
+ * cores then pass back and forth.  No round may count then, so even a
+ * parallel solution is neither passed nor failed: the test skips and
+ * says why.  A small range and one round per attempt keep it short. */
+static uint64_t shared_counter;
+
+static uint64_t contended_step(uint64_t i)
+{
+    return __atomic_add_fetch(&shared_counter, i, __ATOMIC_RELAXED);
+}
+
+static void small_sequential(void *arg, void *out)
+{
+    (void)arg;
+    *(long *)out = count_primes(0, N / 10);
+}
+
+static void small_parallel(void *arg, void *out)
+{
+    *(long *)out = count_primes_threads(0, N / 10, *(int *)arg, 1000);
+}
+
+Test(speedup, no_round_counts_where_the_work_kernel_cannot_scale)
+{
+    needs_two_cores();
+    static int workers;
+    workers = usable_cores();
+    char msg[1024];
+    struct gr_speedup s = {
+        .parallel = small_parallel, .parallel_arg = &workers,
+        .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
+        .what = "primes", .rounds = 1, .kernel_step = contended_step,
+    };
+    enum gr_verdict v = gr_judge_speedup(&s, msg, sizeof msg);
+    cr_assert_eq(v, GR_SKIP, "a round counted where the test's own work kernel could not "
+                 "use the cores: %s", msg);
+    const char *why = strstr(msg, "own kind of work got ");
+    int share = 100;
+    cr_assert(why && sscanf(why, "own kind of work got %d%%", &share) == 1 && share < 85,
+              "the skip does not name the work kernel's share under 85%%: %s", msg);
+}
+
 Test(speedup, fails_a_sequential_impostor)
 {
     needs_two_cores();
