@@ -322,7 +322,10 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
             seen_time = score < 0.5;
             continue;
         }
-        char cause[512];
+        char cause[512], twice[48] = "in two measurements";
+        if (clear == 2)
+            snprintf(twice, sizeof twice, "in every round, by %.1f or more under "
+                     "the mark", BAL_CLEAR);
         snprintf(msg, n, "%s: %s, %s. On %d workers, a "
                  "static split of [%llu, %llu) took %.3f s and dynamic "
                  "chunks %.3f s (%.2fx faster) in the same run; yours took "
@@ -333,8 +336,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                  "no better balanced than a static split" : "shaped like a "
                  "static split (its time passed, by a margin a busy machine "
                  "can give, but its record showed a worker ending early with "
-                 "less than its share)", clear == 2 ? "in every round, by "
-                 "0.3 or more under the mark" : "in two measurements",
+                 "less than its share)", twice,
                  b->workers, (unsigned long long)b->lo,
                  (unsigned long long)b->hi, s, d, G, l, gain,
                  1 + 0.5 * (G - 1), done, bal_cause(&why, calm, cause, sizeof cause));

@@ -40,6 +40,11 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
  * decoy children (the counts-in-parent mutant), 24% to 57%. */
 #define CALLER_SHARE 0.15
 
+/* Where a test gives a kernel of its own work (gr_speedup.kernel_step), a
+ * round counts only if that kernel got this share of the chain kernel's
+ * speedup (grader.h; docs/data/fairness-work-kernel.dat). */
+#define WORK_SHARE 0.85
+
 struct kernel {
     uint64_t iters;
     int workers;
@@ -191,7 +196,7 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
  * runs got 85% of a core).  GRADER_EARLY=0 turns it off
  * (tools/fairness.py compares the two). */
 struct bounds {
-    double pass, bar, work_share;
+    double pass, bar;
 };
 
 /* The test's own kind of work on 1 and on N workers (gr_speedup's
@@ -241,7 +246,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         double score = (z.wall / w.wall) / (x.wall / y.wall);
         p[i] = kw / (x.wall / y.wall); /* how much of K the test's work got */
         int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
-                  (!wk[0].step || p[i] >= bd.work_share);
+                  (!wk[0].step || p[i] >= WORK_SHARE);
         i++;
         if (gr_early_stop_round(&stop, score, fit, bd.pass, rounds) && gr_early())
             break;
@@ -328,7 +333,6 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step) : 0;
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
-    double work_share = 0.85;
     double K = 0, single = 1, Kw = 0;
     int failures = 0, passed = 0;
     /* Causes add up over the attempts: a verdict measured twice names
@@ -337,13 +341,13 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, w, rounds,
-                                   (struct bounds){ pass, bar, work_share }, ref, got, &y);
+                                   (struct bounds){ pass, bar }, ref, got, &y);
         Kw = m.kw;
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
         single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
-        if (j.v != GR_PASS || K < bar || single < 0.85 || (s->kernel_step && Kw < work_share))
+        if (j.v != GR_PASS || K < bar || single < 0.85 || (s->kernel_step && Kw < WORK_SHARE))
             continue;
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
@@ -377,8 +381,10 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * set whose every round was clear by far under it is enough
          * (stop.h, gr_early_clear_low). */
         int final = score < pass && m.clear_low;
-        const char *twice = final ? "each round 0.2 or more under the mark"
-                                  : "measured twice";
+        char twice[48] = "measured twice";
+        if (final)
+            snprintf(twice, sizeof twice, "each round %.1f or more under the mark",
+                     GR_EARLY_CLEAR);
         struct judging once = { GR_PASS, msg, n };
         if (too_fast)
             reject(&once, GR_FAIL, "%s: a different algorithm, not "
@@ -425,8 +431,9 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char own[160] = "";
     if (s->kernel_step)
         snprintf(own, sizeof own, "; the test's own kind of work got %.0f%% "
-                 "of the kernel's speedup, 85%% is needed: cores that share "
-                 "one physical core slow such work when both run", 100 * Kw);
+                 "of the kernel's speedup, %.0f%% is needed: cores that share "
+                 "one physical core slow such work when both run", 100 * Kw,
+                 100 * WORK_SHARE);
     reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
            "busy to judge a speedup (the calibration kernel reached "
            "%.2fx on %d workers, %.2fx is needed; one-worker runs got "
