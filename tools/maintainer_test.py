@@ -26,6 +26,7 @@ It ends with one line: "N passed, N failed".  While writing a chapter,
 
 import concurrent.futures
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -194,6 +195,7 @@ def check_stubs(exercises, settings):
         else:
             record(True, name)
     check_unstarted_rule(settings)
+    check_timed_pass()
 
 
 def check_unstarted_rule(settings):
@@ -226,6 +228,37 @@ def check_unstarted_rule(settings):
            and begun[ex]["tests"][-1][3] == "measured alone" and (ex, "timed") in calls,
            "a stub's timed tests run beside the others, and are run again alone "
            "when they measured something", f"stub: {stub_calls}; begun: {calls}, {begun[ex]['tests']}")
+
+
+def check_timed_pass():
+    """grade.in_two_passes keeps the timing lock from its first timed turn
+    to the end of the pass, between turns too, and lets it go then; a
+    pass whose turns time nothing never takes it.  Probed on a lock file
+    of its own, from a second open file, as another run would."""
+    from unittest import mock
+    base = tempfile.mkdtemp(prefix="cc-lock-")
+
+    def probe():
+        with open(os.path.join(base, "t.lock"), "a") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return "free"
+            except BlockingIOError:
+                return "held"
+    during = []
+
+    def part(k, which):
+        if which == "timed" and k != "untimed":
+            with grade.timing_lock(exclusive=True, what=k):
+                during.append(probe())
+        return k
+    with mock.patch.object(grade, "LOCK_BASE", os.path.join(base, "t")):
+        between = [probe() for _ in grade.in_two_passes(["untimed", "a", "b"], part)]
+    after = probe()
+    shutil.rmtree(base, ignore_errors=True)
+    record(during == ["held", "held"] and between == ["free", "held", "held"] and after == "free",
+           "a timed pass keeps the timing lock between its turns, and lets it go at its end",
+           f"lock during the turns: {during}; after each: {between}; after the pass: {after}")
 
 
 # ---- (m) mutants ---------------------------------------------------------
@@ -345,6 +378,8 @@ def check_mutants(settings):
     runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))]
 
     def part(m, which):
+        if which == "timed":  # the timed pass keeps the lock that builds share
+            concurrent.futures.wait(built.values())
         if built[m].result():  # not built: nothing to run
             return None
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
