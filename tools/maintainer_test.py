@@ -449,6 +449,26 @@ def check_grader(settings):
                 record(None, f"grader/{n} {suite}/{test}", msg)
             else:
                 record(status == "PASSED", f"grader/{n} {suite}/{test}", grade.explain(status, msg))
+    if not built.get("build/grader/sandbox"):
+        check_no_certificates("build/grader/sandbox")
+
+
+def check_no_certificates(binary):
+    """A test program's libgit2 finds the certificate parsers in the
+    program itself (grader/nocerts.c), not in mbed TLS: the dynamic
+    linker's own record of what it bound says so."""
+    env = dict(os.environ, LD_DEBUG="bindings")
+    p = subprocess.run([os.path.join(ROOT, binary), "--list"], env=env, capture_output=True, text=True)
+    bound = re.findall(r"binding file \S*libgit2\S* \[0\] to (\S+) \[0\]: normal symbol "
+                       r"`mbedtls_x509_crt_parse_(?:file|path)'", p.stderr)
+    if not bound:
+        record(None, "test programs start libgit2 without the system's CA certificates",
+               "skipped: Criterion here does not start libgit2 on mbed TLS, which has none to skip")
+        return
+    record(all(b.endswith(binary) for b in bound),
+           "test programs start libgit2 without the system's CA certificates",
+           f"libgit2's certificate parsers bound to {sorted(set(bound))}, not to {binary}: "
+           "TEST_LDLIBS must export grader/nocerts.c's (re-run: make test STAGE=g)")
 
 
 # ---- (c) demos -------------------------------------------------------------
