@@ -213,6 +213,30 @@ Test(sandbox, memory_leak_is_reported)
     expect(run(mem_leak, 5), GR_OK, "100 bytes of memory leaked in 1 allocation");
 }
 
+/* The sandbox checks for leaks only after a call that allocated or freed
+ * something (sandbox.c, heap_events): a block lost by a thread the call
+ * joined, or in a realloc(), still counts. */
+static void *leak_in_thread(void *arg)
+{
+    (void)arg;
+    char *lost = realloc(NULL, 64);
+    lost[0] = 1;
+    return NULL;
+}
+
+static void thread_leak(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    pthread_t t;
+    pthread_create(&t, NULL, leak_in_thread, NULL);
+    pthread_join(t, NULL);
+}
+
+Test(sandbox, memory_leak_in_a_joined_thread_is_reported)
+{
+    expect(run(thread_leak, 5), GR_OK, "64 bytes of memory leaked in 1 allocation");
+}
+
 static void hog_memory(void *arg, void *out)
 {
     (void)arg, (void)out;
