@@ -6,8 +6,10 @@
 #define _GNU_SOURCE
 #include "grader.h"
 #include "mpijob.h"
+#include "report.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +132,26 @@ Test(mpijob, learner_may_not_start_mpi)
 {
     struct gr_mpi_run r = job(1, "mpi-init", 10);
     cr_assert(strstr(r.problem, "called MPI_Init()"), "%s", r.problem);
+}
+
+/* MPI ranks run with symbolize=0 (harness.c): a report's frames are then
+ * "(module+offset)", and report.c names the learner's one itself. */
+__attribute__((noinline)) int a_frame_to_name(void)
+{
+    return 1;
+}
+
+Test(mpijob, an_unsymbolized_frame_is_named)
+{
+    Dl_info info;
+    char exe[512], report[1024], where[400] = "";
+    cr_assert(dladdr((void *)a_frame_to_name, &info) && realpath("/proc/self/exe", exe));
+    unsigned long offset = (unsigned long)((char *)a_frame_to_name - (char *)info.dli_fbase);
+    snprintf(report, sizeof report,
+             "    #0 0x7f00000a1b2c  (/lib/x86_64-linux-gnu/libasan.so.8+0xa1b2c)\n"
+             "    #1 0x%lx  (%s+0x%lx)\n", offset, exe, offset);
+    cr_assert(gr_learner_frame(report, where, sizeof where), "no frame named in: %s", report);
+    cr_assert(strstr(where, "a_frame_to_name() at tests/mpijob.c:"), "named as: %s", where);
 }
 
 Test(mpijob, leak_is_reported)
