@@ -40,6 +40,10 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
  * decoy children (the counts-in-parent mutant), 24% to 57%. */
 #define CALLER_SHARE 0.15
 
+/* At most this speedup over the reference, a round shows no gain from
+ * the cores at all (measure()). */
+#define NO_GAIN 1.1
+
 /* Where a test gives a kernel of its own work (gr_speedup.kernel_step), a
  * round counts only if that kernel got this share of the chain kernel's
  * speedup (grader.h; docs/data/fairness-work-kernel.dat). */
@@ -244,11 +248,20 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
         double score = (z.wall / w.wall) / (x.wall / y.wall);
+        /* A round in which the code ran no faster than the reference is
+         * clear by far under the mark whatever the kernel reached: on 2
+         * cores a sequential version scores 1/K, about 0.52, a hair under
+         * the 0.55 that GR_EARLY_CLEAR asks, so it was measured in 2 sets
+         * of 3 rounds instead of 1 set of 2
+         * (docs/data/fairness-no-gain.dat). */
+        double judged = z.wall / w.wall <= NO_GAIN && score > bd.pass - GR_EARLY_CLEAR
+                            ? bd.pass - GR_EARLY_CLEAR
+                            : score;
         p[i] = kw / (x.wall / y.wall); /* how much of K the test's work got */
         int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
                   (!wk[0].step || p[i] >= WORK_SHARE);
         i++;
-        if (gr_early_stop_round(&stop, score, fit, bd.pass, rounds) && gr_early())
+        if (gr_early_stop_round(&stop, judged, fit, bd.pass, rounds) && gr_early())
             break;
     }
     int n = i > 0 ? i : 1;
@@ -383,8 +396,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         int final = score < pass && m.clear_low;
         char twice[48] = "measured twice";
         if (final)
-            snprintf(twice, sizeof twice, "each round %.1f or more under the mark",
-                     GR_EARLY_CLEAR);
+            snprintf(twice, sizeof twice, "each round clear by far under the mark");
         struct judging once = { GR_PASS, msg, n };
         if (too_fast)
             reject(&once, GR_FAIL, "%s: a different algorithm, not "

@@ -185,13 +185,23 @@ static int within(long got, long ref)
  * is not, -1 if the machine was too busy to judge: a busy machine moves
  * the crossing up, since the pool's workers get less than a core each.
  * That shows as a pool that cannot reach 1.3x on big tasks, or as two
- * references that disagree. */
+ * references that disagree.  An answer already within the band of the
+ * first reference, measured while the pool reached 1.3x, passes without
+ * the second (0.7 to 1 s): load only moves the crossing up, and the
+ * wrong answer this test is for (a constant) sits 20 times off
+ * (docs/data/fairness-breakeven.dat). */
 static int attempt(const char *what, long *got, long *before, long *after)
 {
     double s1, s2;
     int timed_out;
     *before = ask_reference(MAX_SIZE, &s1);
     *got = ask_learner(MAX_SIZE, what, &timed_out);
+    if (!timed_out && s1 >= 1.3 && *before > 0 && within(*got, *before)) {
+        *after = *before;
+        cr_log_info("%s: %ld; the test measured %ld (pool speedup %.2f)", what, *got,
+                    *before, s1);
+        return 1;
+    }
     *after = ask_reference(MAX_SIZE, &s2);
     cr_log_info("%s: %ld%s; the test measured %ld before and %ld after (pool speedups %.2f, "
                 "%.2f)", what, *got, timed_out ? " (timed out)" : "", *before, *after, s1, s2);
