@@ -29,7 +29,7 @@ static inline int gr_mpi_stop_round(struct gr_early_stop *st, const double t[4],
 {
     double K = t[0] / t[1], score = t[2] / t[3] / K; /* k1, kN, seq, par */
     int fit = K >= bar && k1_own >= 0.85 && seq_own >= 0.85;
-    return gr_early_stop_round(st, score, fit, pass, planned);
+    return gr_early_stop_round(st, gr_stop_score(score, t[2] / t[3], pass), fit, pass, planned);
 }
 #define GR_MPI_MAX_RANKS 256
 #define GR_MPI_ANY (-1)  /* MPI_ANY_SOURCE or MPI_ANY_TAG */

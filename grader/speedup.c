@@ -40,10 +40,6 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
  * decoy children (the counts-in-parent mutant), 24% to 57%. */
 #define CALLER_SHARE 0.15
 
-/* At most this speedup over the reference, a round shows no gain from
- * the cores at all (measure()). */
-#define NO_GAIN 1.1
-
 /* Where a test gives a kernel of its own work (gr_speedup.kernel_step), a
  * round counts only if that kernel got this share of the chain kernel's
  * speedup (grader.h; docs/data/fairness-work-kernel.dat). */
@@ -248,15 +244,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
         double score = (z.wall / w.wall) / (x.wall / y.wall);
-        /* A round in which the code ran no faster than the reference is
-         * clear by far under the mark whatever the kernel reached: on 2
-         * cores a sequential version scores 1/K, about 0.52, a hair under
-         * the 0.55 that GR_EARLY_CLEAR asks, so it was measured in 2 sets
-         * of 3 rounds instead of 1 set of 2
-         * (docs/data/fairness-no-gain.dat). */
-        double judged = z.wall / w.wall <= NO_GAIN && score > bd.pass - GR_EARLY_CLEAR
-                            ? bd.pass - GR_EARLY_CLEAR
-                            : score;
+        double judged = gr_stop_score(score, z.wall / w.wall, bd.pass); /* stop.h */
         p[i] = kw / (x.wall / y.wall); /* how much of K the test's work got */
         int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
                   (!wk[0].step || p[i] >= WORK_SHARE);

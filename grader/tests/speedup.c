@@ -274,6 +274,20 @@ Test(stop, a_split_or_unfit_round_does_not_count)
     cr_assert_eq(stops_after(on_mark, 5), 0, "rounds within the margin must not count");
 }
 
+/* A round in which the code gained nothing over the reference (S at most
+ * 1.1) counts as clear by far under the mark, as a sequential version's
+ * 0.52 to 0.57 on 2 cores should; a round with some gain keeps its score. */
+Test(stop, a_round_with_no_gain_is_clear_by_far)
+{
+    cr_assert_float_eq(gr_stop_score(0.57, 1.0, 0.75), 0.55, 1e-9, "no gain: clear by far");
+    cr_assert_float_eq(gr_stop_score(0.57, 1.2, 0.75), 0.57, 1e-9, "some gain: its score");
+    cr_assert_float_eq(gr_stop_score(0.3, 1.0, 0.75), 0.3, 1e-9, "already clear: its score");
+    struct gr_early_stop st = { 0 };
+    for (int i = 0; i < 2; i++)
+        gr_early_stop_round(&st, gr_stop_score(0.57, 1.0, 0.75), 1, 0.75, 5);
+    cr_assert(gr_early_clear_low(&st), "two fit rounds without gain are a final failure");
+}
+
 /* Only rounds that all scored 0.2 or more under the mark, on a machine
  * fit to judge them, make a failure final in one set of rounds. */
 static int final_after(const double *score, int n)
