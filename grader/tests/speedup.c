@@ -282,6 +282,8 @@ Test(stop, a_round_with_no_gain_is_clear_by_far)
     cr_assert_float_eq(gr_stop_score(0.57, 1.0, 0.75), 0.55, 1e-9, "no gain: clear by far");
     cr_assert_float_eq(gr_stop_score(0.57, 1.2, 0.75), 0.57, 1e-9, "some gain: its score");
     cr_assert_float_eq(gr_stop_score(0.3, 1.0, 0.75), 0.3, 1e-9, "already clear: its score");
+    cr_assert_float_eq(gr_stop_score(0.55, 1.05, 0.5), 0.55, 1e-9,
+                       "a pass under a lowered mark keeps its score");
     struct gr_early_stop st = { 0 };
     for (int i = 0; i < 2; i++)
         gr_early_stop_round(&st, gr_stop_score(0.57, 1.0, 0.75), 1, 0.75, 5);
