@@ -474,8 +474,10 @@ Test(timing, an_idle_server_uses_no_cpu)
             say(fd[i], "half a line, "); /* waiting for the rest */
     }
     peek_sleep_ms(100);
+    /* 300 ms: a polling loop uses nearly all of it, a sleeping server a
+     * tick at most (docs/data/fairness-idle.dat; 600 ms before). */
     double c0 = peek_cpu(s.proc.pid), t0 = now_s();
-    peek_sleep_ms(600);
+    peek_sleep_ms(300);
     double cpu = peek_cpu(s.proc.pid) - c0, wall = now_s() - t0;
     assert_alive(&s, "while idle");
     say(fd[1], "the rest\n");
