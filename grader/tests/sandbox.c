@@ -214,7 +214,7 @@ Test(sandbox, memory_leak_is_reported)
 }
 
 /* The sandbox checks for leaks only after a call that allocated or freed
- * something (sandbox.c, heap_events): a block lost by a thread the call
+ * something (sandbox.c, heap_touched): a block lost by a thread the call
  * joined, or in a realloc(), still counts. */
 static void *leak_in_thread(void *arg)
 {
