@@ -243,10 +243,10 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         a[i] = x.wall, b[i] = y.wall, c[i] = z.wall, d[i] = w.wall;
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
-        double score = (z.wall / w.wall) / (x.wall / y.wall);
-        double judged = gr_stop_score(score, z.wall / w.wall, bd.pass); /* stop.h */
-        p[i] = kw / (x.wall / y.wall); /* how much of K the test's work got */
-        int fit = x.wall / y.wall >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
+        double K = x.wall / y.wall, S = z.wall / w.wall, score = S / K;
+        double judged = gr_stop_score(score, S, bd.pass); /* stop.h */
+        p[i] = kw / K; /* how much of K the test's work got */
+        int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
                   (!wk[0].step || p[i] >= WORK_SHARE);
         i++;
         if (gr_early_stop_round(&stop, judged, fit, bd.pass, rounds) && gr_early())
@@ -382,9 +382,8 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * set whose every round was clear by far under it is enough
          * (stop.h, gr_early_clear_low). */
         int final = score < pass && m.clear_low;
-        char twice[48] = "measured twice";
-        if (final)
-            snprintf(twice, sizeof twice, "each round clear by far under the mark");
+        const char *twice = final ? "each round clear by far under the mark"
+                                  : "measured twice";
         struct judging once = { GR_PASS, msg, n };
         if (too_fast)
             reject(&once, GR_FAIL, "%s: a different algorithm, not "
