@@ -32,47 +32,9 @@ void gr_read_capture(int fd, char *buf, size_t n, int tail)
 
 static const char *const roots[] = { "exercises/", "solutions/", "tests/" };
 
-/* "f() at FILE:LINE" for an address in a program built here, read from
- * its debug information by addr2line; 0 when it is not learner code. */
-static int symbolized(const char *module, unsigned long offset, char *buf, size_t n)
-{
-    char cmd[700], func[200] = "", where[300] = "";
-    if (strchr(module, '\'') || snprintf(cmd, sizeof cmd, "addr2line -f -e '%s' 0x%lx 2>/dev/null",
-                                         module, offset) >= (int)sizeof cmd)
-        return 0;
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return 0;
-    int got = fscanf(f, "%199s %299s", func, where) == 2;
-    pclose(f);
-    for (size_t i = 0; got && i < sizeof roots / sizeof *roots; i++) {
-        const char *rel = strstr(where, roots[i]);
-        if (rel) {
-            snprintf(buf, n, "%s() at %s", func, rel);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Frames the sanitizer left unsymbolized (symbolize=0, as MPI ranks run:
- * grader/mpi/harness.c) read "    #1 0x55d0  (/path/prog+0x1a2b)". */
-static int unsymbolized_frame(const char *report, char *buf, size_t n)
-{
-    for (const char *p = report; (p = strstr(p, "  (/")); p += 4) {
-        char module[400];
-        unsigned long offset;
-        if (sscanf(p, "  (%399[^+)]+0x%lx)", module, &offset) == 2 &&
-            strncmp(module, "/lib", 4) && strncmp(module, "/usr/", 5) &&
-            symbolized(module, offset, buf, n))
-            return 1;
-    }
-    return 0;
-}
-
 /* A sanitizer frame looks like "    #1 0x55d0 in worker exercises/x.c:31".
  * The learner's own code lives under exercises/ or solutions/. */
-int gr_learner_frame(const char *report, char *buf, size_t n)
+static int named_frame(const char *report, char *buf, size_t n)
 {
     for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
         for (const char *p = report; (p = strstr(p, " in ")); p += 4) {
@@ -88,7 +50,39 @@ int gr_learner_frame(const char *report, char *buf, size_t n)
             return 1;
         }
     }
-    return unsymbolized_frame(report, buf, n);
+    return 0;
+}
+
+/* Frames the sanitizer left unsymbolized (symbolize=0, as MPI ranks run:
+ * grader/mpi/harness.c) read "    #1 0x55d0  (/path/prog+0x1a2b)".  Those
+ * in a program built here are named by addr2line from its debug
+ * information, as " in FUNC FILE:LINE" lines for named_frame(). */
+static int unsymbolized_frame(const char *report, char *buf, size_t n)
+{
+    char named[4096] = "";
+    size_t used = 0;
+    for (const char *p = report; (p = strstr(p, "  (/")) && used < sizeof named - 512; p += 4) {
+        char module[400], cmd[700], func[200], where[300];
+        unsigned long offset;
+        if (sscanf(p, "  (%399[^+)]+0x%lx)", module, &offset) != 2 ||
+            !strncmp(module, "/lib", 4) || !strncmp(module, "/usr/", 5) ||
+            strchr(module, '\'') ||
+            snprintf(cmd, sizeof cmd, "addr2line -f -e '%s' 0x%lx 2>/dev/null", module,
+                     offset) >= (int)sizeof cmd)
+            continue;
+        FILE *f = popen(cmd, "r");
+        if (!f)
+            continue;
+        if (fscanf(f, "%199s %299s", func, where) == 2)
+            used += (size_t)snprintf(named + used, sizeof named - used, " in %s %s\n", func, where);
+        pclose(f);
+    }
+    return named_frame(named, buf, n);
+}
+
+int gr_learner_frame(const char *report, char *buf, size_t n)
+{
+    return named_frame(report, buf, n) || unsymbolized_frame(report, buf, n);
 }
 
 long gr_leak_report(struct gr_run *r, int fd, long start)
