@@ -777,15 +777,29 @@ static void sample_tasks(struct gr_proc *p)
         p->peak_sampled = (int)n;
 }
 
+/* Once a fork() was refused past the cap, the call has failed
+ * (gr_classify), and code that retries the refused fork() in a loop would
+ * spin there until the deadline, on every core, 5 s or more of a fork
+ * bomb's test.  It gets CAP_GRACE_S to give up and return, then it is
+ * stopped as at the deadline. */
+#define CAP_GRACE_S 1.0
+
 /* Wait for the sandbox child until the deadline.  RLIMIT_AS cannot cap
  * memory under AddressSanitizer (it reserves terabytes up front), so the
  * child's resident memory is watched from here instead. */
 static enum gr_stop wait_child(struct gr_proc *p, int *status)
 {
+    struct shared *sh = p->shared;
+    int cap_seen = 0;
     for (int tick = 0;; tick++) {
         pid_t w = waitpid(p->pid, status, WNOHANG);
         if (w == p->pid || (w < 0 && errno != EINTR))
             return GR_STOP_NONE;
+        if (!cap_seen && atomic_load(&sh->cap_hit)) {
+            cap_seen = 1;
+            if (now_s() + CAP_GRACE_S < p->deadline)
+                p->deadline = now_s() + CAP_GRACE_S;
+        }
         if (now_s() > p->deadline)
             return GR_STOP_TIMEOUT;
         if (tick % 20 == 0 && rss_mb(p->pid) > p->lim.mem_mb)

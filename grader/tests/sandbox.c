@@ -57,11 +57,19 @@ static void fork_bomb(void *arg, void *out)
         fork();
 }
 
+/* Past the cap the call has failed, and a loop that retries fork() would
+ * spin until the deadline: it is stopped about a second after the cap
+ * (sandbox.c, CAP_GRACE_S), long before its 30 s limit. */
 Test(sandbox, fork_loop_is_contained)
 {
-    struct gr_run r = run(fork_bomb, 2);
+    double t0 = now_s();
+    struct gr_run r = run(fork_bomb, 30);
+    double took = now_s() - t0;
     expect(r, GR_TIMEOUT, "fork loop");
+    cr_assert(strstr(r.problem, "the code was stopped"), "problem: %s", r.problem);
     cr_assert_leq(r.forks, 40, "the cap should stop forks near 32, saw %d", r.forks);
+    cr_assert_lt(took, 10, "a fork loop past the cap ran %.1f s of its 30 s limit: "
+                 "it should be stopped about 1 s after the cap", took);
 }
 
 static void hang(void *arg, void *out)
