@@ -83,16 +83,16 @@ Test(mpijob, deadlock_is_named_within_the_timeout)
     cr_assert_eq(survivors("deadlock"), 0, "ranks survived the kill");
 }
 
-/* Every rank blocked for 2 s is a deadlock already: the job is stopped
+/* Every rank blocked for 1 s is a deadlock already: the job is stopped
  * then, not at its limit (grader/mpijob.c, looks_stuck). */
 Test(mpijob, deadlock_is_named_before_the_limit)
 {
     struct gr_mpi_run r = job(2, "early-deadlock", 30);
     cr_assert(r.deadlock, "not called a deadlock: %s", r.problem);
     cr_assert(r.wall < 10, "took %.1f s to stop a deadlocked job (limit 30 s): "
-              "every rank was blocked from the start, so 2 s and a look "
+              "every rank was blocked from the start, so 1 s and a look "
               "0.3 s later should tell", r.wall);
-    cr_assert(strstr(r.problem, "every rank had been waiting for another for 2 s"),
+    cr_assert(strstr(r.problem, "every rank had been waiting for another for 1 s"),
               "%s", r.problem);
     cr_assert_eq(survivors("early-deadlock"), 0, "ranks survived the kill");
 }
