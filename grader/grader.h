@@ -149,6 +149,11 @@ int gr_tid(void);
  * With tids NULL: until n threads of this process, the caller aside, do
  * (threads that learner code made, whose ids the test cannot know). */
 int gr_settle(_Atomic int *tids, int n, int ms);
+/* Same, but giving up once this process has used cpu_s of CPU time since
+ * the call (its own look at /proc takes about 0.1 ms a tick): threads that
+ * spin never sleep, and a test of idle waiting can see that at once
+ * instead of after `ms`. */
+int gr_settle_unless_busy(_Atomic int *tids, int n, int ms, double cpu_s);
 
 /* ---- speedup: judged against the machine, in the same run ---------- */
 

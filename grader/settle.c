@@ -56,15 +56,28 @@ static int these_asleep(_Atomic int *tids, int n)
     return seen;
 }
 
-int gr_settle(_Atomic int *tids, int n, int ms)
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int gr_settle_unless_busy(_Atomic int *tids, int n, int ms, double cpu_s)
 {
     struct timespec tick = { 0, 2000000 }; /* 2 ms */
     int seen = 0;
+    double cpu0 = cpu_now();
     for (int waited = 0; waited <= ms; waited += 2) {
         seen = tids ? these_asleep(tids, n) : others_asleep();
-        if (seen >= n)
+        if (seen >= n || (cpu_s > 0 && cpu_now() - cpu0 > cpu_s))
             break;
         nanosleep(&tick, NULL);
     }
     return seen;
+}
+
+int gr_settle(_Atomic int *tids, int n, int ms)
+{
+    return gr_settle_unless_busy(tids, n, ms, 0);
 }

@@ -601,7 +601,8 @@ Test(sandbox, names_its_mechanisms)
 /* ---- gr_settle(): sleeping threads are told from running ones ---------- */
 
 struct settled {
-    int sleepers_seen, spinner_seen;
+    int sleepers_seen, spinner_seen, busy_seen;
+    double busy_took;
 };
 
 static _Atomic int settle_tids[2];
@@ -652,6 +653,9 @@ static void settle_both(void *arg, void *out)
     pthread_create(&t[0], NULL, settle_sleeper, (void *)0L);
     pthread_create(&t[1], NULL, settle_spinner, (void *)1L);
     s->spinner_seen = gr_settle(settle_tids, 2, 200);
+    double t0 = now_s(); /* the spinner still spins: no need to wait 5 s */
+    s->busy_seen = gr_settle_unless_busy(settle_tids, 2, 5000, 0.05);
+    s->busy_took = now_s() - t0;
     settle_release(t);
 }
 
@@ -664,4 +668,9 @@ Test(settle, sleepers_are_seen_and_a_spinner_is_not)
                  "on a condition variable within 1 s", s.sleepers_seen);
     cr_assert_eq(s.spinner_seen, 1, "gr_settle() counted %d of a sleeper and "
                  "a spinning thread as asleep (1 expected)", s.spinner_seen);
+    cr_assert_eq(s.busy_seen, 1, "gr_settle_unless_busy() counted %d of a sleeper "
+                 "and a spinning thread as asleep (1 expected)", s.busy_seen);
+    cr_assert_lt(s.busy_took, 2.5, "gr_settle_unless_busy() waited %.1f s of 5 s for "
+                 "a thread that spun: it should give up once 0.05 s of CPU was "
+                 "used", s.busy_took);
 }
