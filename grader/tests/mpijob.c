@@ -97,9 +97,10 @@ Test(mpijob, deadlock_is_named_before_the_limit)
     cr_assert_eq(survivors("early-deadlock"), 0, "ranks survived the kill");
 }
 
+/* 2 s: past the 1 s after which blocked ranks would be a deadlock. */
 Test(mpijob, endless_loop_is_not_a_deadlock)
 {
-    struct gr_mpi_run r = job(2, "spin", 3);
+    struct gr_mpi_run r = job(2, "spin", 2);
     cr_assert_eq(r.outcome, GR_TIMEOUT);
     cr_assert(!r.deadlock, "called a deadlock: %s", r.problem);
     cr_assert(strstr(r.problem, "rank 0 (in spin) was running its own code"),
