@@ -143,6 +143,7 @@ struct medians {
     double k1_cpu, seq_cpu;   /* ... and of the one-worker runs */
     double par_own;           /* the caller's own share of the parallel CPU */
     int clear_low;            /* stopped clear by far under the mark (stop.h) */
+    int far_fast, one_core;   /* every round far too fast; on one core (stop.h) */
     double kw;                /* its own work kernel's speedup / K; 0: none */
 };
 
@@ -197,7 +198,9 @@ static const char *cause_of(const struct why *y, char *buf, size_t n)
  * (tools/fairness.py compares the two). */
 struct bounds {
     double pass, bar;
+    int eff; /* the workers the machine can run at once */
 };
+
 
 /* The test's own kind of work on 1 and on N workers (gr_speedup's
  * kernel_step): its speedup, or 0 where the test has none. */
@@ -224,7 +227,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
     a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = p[0] = 1;
     uint64_t sink;
     struct gr_early_stop stop = { 0 };
-    int i = 0;
+    int i = 0, far_fast = 1, one_core = 1;
     while (i < rounds && j->v == GR_PASS) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
         gr_sampler_arm(&record); /* sampled too: both sides bear its cost */
@@ -248,15 +251,17 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         p[i] = kw / K; /* how much of K the test's work got */
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 &&
                   (!wk[0].step || p[i] >= WORK_SHARE);
+        gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */
         i++;
         if (gr_early_stop_round(&stop, judged, fit, bd.pass, rounds) && gr_early())
             break;
     }
-    int n = i > 0 ? i : 1;
+    int n = i > 0 ? i : 1, early = gr_early() && i >= 2;
     return (struct medians){ n, median(a, n), median(b, n), median(c, n),
                              median(d, n), median(e, n), median(f, n),
                              median(g, n), median(h, n), median(o, n),
-                             gr_early() && gr_early_clear_low(&stop), median(p, n) };
+                             gr_early() && gr_early_clear_low(&stop), early && far_fast,
+                             early && one_core, median(p, n) };
 }
 
 /* Size the kernel so that one worker takes about as long as the
@@ -342,7 +347,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char why[512];
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, w, rounds,
-                                   (struct bounds){ pass, bar }, ref, got, &y);
+                                   (struct bounds){ pass, bar, eff }, ref, got, &y);
         Kw = m.kw;
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
@@ -381,9 +386,12 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * runs after), but a sequential version fails every time.  One
          * set whose every round was clear by far under it is enough
          * (stop.h, gr_early_clear_low). */
-        int final = score < pass && m.clear_low;
-        const char *twice = final ? "each round clear by far under the mark"
-                                  : "measured twice";
+        int one_core = !too_fast && !caller_works && score >= pass;
+        int final = (score < pass && m.clear_low) || (too_fast && m.far_fast) ||
+                    (one_core && m.one_core);
+        const char *twice = !final ? "measured twice"
+                            : too_fast ? "each round over twice that"
+                                       : "each round clear by far under the mark";
         struct judging once = { GR_PASS, msg, n };
         if (too_fast)
             reject(&once, GR_FAIL, "%s: a different algorithm, not "
@@ -414,9 +422,10 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         else
             reject(&once, GR_FAIL, "%s: fast, but not parallel: its CPU time "
                    "was only %.2fx its wall time with %d workers, where the "
-                   "calibration kernel reached %.2fx; spread the work over "
-                   "the workers%s",
+                   "calibration kernel reached %.2fx (%s); spread the work "
+                   "over the workers%s",
                    s->what, m.par_cpu, workers, m.kn_cpu,
+                   final ? "in each round" : "measured twice",
                    cause_of(&y, why, sizeof why));
         failures += final ? 2 : 1;
         if (failures >= 2) {

@@ -68,4 +68,23 @@ static inline int gr_early_clear_low(const struct gr_early_stop *s)
     return s->n >= 2 && s->low;
 }
 
+/* Two more failures that need no second set (gr_judge_speedup), where
+ * every fit round of the first showed them by far, as clear_low does a
+ * score under the mark:
+ * - far too fast: S over twice the 1.25 x N that N workers can give the
+ *   reference's method: a different algorithm (a sieve here, 25x);
+ * - on one core: the code's CPU time at most 1.1 times its wall time,
+ *   where the calibration kernel's reached 1 + 0.8 (N - 1) in the same
+ *   round: fast, but not parallel (2 sets of 3 rounds each before).
+ * A parallel version of the reference's method can show neither, loaded
+ * or not: load lowers its speed and its CPU share only where it lowers
+ * the kernel's too, and such rounds are unfit.  Both flags start at 1
+ * and only fall. */
+static inline void gr_final_kind(int *far_fast, int *one_core, int fit, double S,
+                                 double par_cpu, double kn_cpu, int eff)
+{
+    *far_fast &= fit && S > 2 * 1.25 * eff;
+    *one_core &= fit && par_cpu <= 1.1 && kn_cpu >= 1 + 0.8 * (eff - 1);
+}
+
 #endif

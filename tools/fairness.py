@@ -125,6 +125,10 @@ CASES = [
      "speedup/passes_a_parallel_solution", "pass"),
     ("selftest-impostor", "grader_self-test:_sequential_impostor", "build/grader/speedup",
      "speedup/fails_a_sequential_impostor", "fail-selftest"),
+    ("selftest-one-core", "grader_self-test:_fast_on_one_core", "build/grader/speedup",
+     "speedup/fails_fast_but_not_parallel", "fail-selftest"),
+    ("selftest-sieve", "grader_self-test:_a_sieve", "build/grader/speedup",
+     "speedup/fails_a_different_algorithm", "fail-selftest"),
 ]
 
 

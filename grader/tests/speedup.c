@@ -277,6 +277,23 @@ Test(stop, a_split_or_unfit_round_does_not_count)
 /* A round in which the code gained nothing over the reference (S at most
  * 1.1) counts as clear by far under the mark, as a sequential version's
  * 0.52 to 0.57 on 2 cores should; a round with some gain keeps its score. */
+/* Far too fast, or on one core, in every fit round of a set: final. */
+Test(stop, far_too_fast_or_on_one_core_in_every_round_is_final)
+{
+    int fast = 1, one = 1;
+    for (int i = 0; i < 2; i++)
+        gr_final_kind(&fast, &one, 1, 25.0, 1.0, 1.9, 2);
+    cr_assert(fast && one, "a sieve's 25x on one core in two fit rounds is final both ways");
+    gr_final_kind(&fast, &one, 1, 4.0, 1.3, 1.9, 2);
+    cr_assert(!fast && !one, "4x on 2 workers, CPU 1.3x its wall time: neither by far");
+    fast = one = 1;
+    gr_final_kind(&fast, &one, 0, 25.0, 1.0, 1.9, 2);
+    cr_assert(!fast && !one, "an unfit round never makes a failure final");
+    one = 1;
+    gr_final_kind(&fast, &one, 1, 1.8, 1.0, 1.5, 2);
+    cr_assert(!one, "where the kernel itself got 1.5x its wall time, one core proves nothing");
+}
+
 Test(stop, a_round_with_no_gain_is_clear_by_far)
 {
     cr_assert_float_eq(gr_stop_score(0.57, 1.0, 0.75), 0.55, 1e-9, "no gain: clear by far");
