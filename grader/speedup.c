@@ -14,6 +14,7 @@
  * tell the two apart, and the test retries and finally skips, never
  * guesses.  A failing score is measured again, and only a second failure
  * fails: a good solution can dip once, an impostor fails every time.
+ * (A set whose every round showed the failure by far is final: stop.h.)
  * The judge has an upper bound too: more than 1.25 x N faster than the
  * reference is a different algorithm, not parallelism.  And where the
  * contract says child processes do the work (children_work), the
