@@ -661,21 +661,25 @@ struct judging {
 };
 
 /* Did the job stop early by the rule it was given (mpi_trace.h)?  The
- * rounds it printed must show it, or the missing ones are a failure. */
-static int stopped_clear(const struct judging *j, const struct rounds *m,
-                         int *clear_low)
+ * rounds it printed must show it, or the missing ones are a failure.
+ * clear_low and far_fast: its failure is final (stop.h). */
+static int stopped_clear(const struct judging *j, const struct rounds *m, int eff,
+                         int *clear_low, int *far_fast)
 {
     struct gr_early_stop st = { 0 };
-    int stop = 0;
-    *clear_low = 0;
+    int stop = 0, far = 1, one_core = 1;
+    *clear_low = *far_fast = 0;
     if (!getenv(GR_MPI_STOP_ENV))
         return 0;
     for (int i = 0; i < m->n; i++) {
         double t[4] = { m->k1[i], m->kn[i], m->seq[i], m->par[i] };
         stop = gr_mpi_stop_round(&st, t, m->k1_own[i], m->seq_own[i], j->pass,
                                  j->bar, j->rounds);
+        int fit = t[0] / t[1] >= j->bar && m->k1_own[i] >= 0.85 && m->seq_own[i] >= 0.85;
+        gr_final_kind(&far, &one_core, fit, t[2] / t[3], m->par_cpu[i], m->kn_cpu[i], eff);
     }
     *clear_low = stop && gr_early_clear_low(&st);
+    *far_fast = stop && m->n >= 2 && far;
     return stop;
 }
 
@@ -696,7 +700,8 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     parse_rounds(run.out, &m);
     j->m = m;
     char why[1024];
-    int clear_low, stopped = stopped_clear(j, &m, &clear_low);
+    int eff = j->ranks < usable_cores() ? j->ranks : usable_cores();
+    int clear_low, far_fast, stopped = stopped_clear(j, &m, eff, &clear_low, &far_fast);
     if (m.n < j->rounds && !stopped)
         return say(msg, n, GR_FAIL, "%s: the speedup job printed %d of its "
                    "%d rounds of measurements", s->what, m.n, j->rounds);
@@ -719,10 +724,10 @@ static enum gr_verdict judge_job(struct judging *j, char *msg, size_t n)
     double need_cpu = kn_cpu > 1.2 ? 1 + 0.5 * (kn_cpu - 1) : 0;
     /* As in speedup.c: N ranks cannot make the reference more than N times
      * faster; beyond 1.25 x N the code runs a different algorithm. */
-    int eff = j->ranks < usable_cores() ? j->ranks : usable_cores();
     double most = 1.25 * eff;
     j->slow = score < j->pass || par_cpu < need_cpu || S > most;
-    j->final = score < j->pass && clear_low; /* stop.h: no second job */
+    /* stop.h: no second job */
+    j->final = (score < j->pass && clear_low) || (S > most && far_fast);
     if (S > most)
         return say(msg, n, GR_FAIL, "%s: a different algorithm, not "
                    "parallelism: on %d ranks it ran %.2fx faster than the "
