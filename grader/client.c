@@ -260,8 +260,11 @@ struct cl_stall cl_probe_beside_hog(int port, const struct cl_hog *h)
         }
         if (!g.flooding && now >= hold_until && !waiting)
             break;
-        if (waiting && now - sent_at >= CL_FROZEN_CAP_S) {
-            S.frozen_s = now - sent_at; /* and counting: give up */
+        if (waiting && now - sent_at >= CL_FROZEN_FAIL_S) {
+            /* and counting: frozen, the tests' verdict already (each fails
+             * frozen_s >= CL_FROZEN_FAIL_S), so waiting on to the cap only
+             * cost a second of every frozen server's test */
+            S.frozen_s = now - sent_at;
             break;
         }
         if (!waiting && now >= next) {

@@ -208,9 +208,9 @@ struct cl_latency cl_latency_of(double *v, int n);
  * requests (backpressure, or a server stuck in send()).  Meanwhile, and
  * for a while after, another client sends its probe every 2 ms and times
  * each reply.  A server that blocks in send() answers nobody until the
- * hog leaves; a probe that waits CL_FROZEN_CAP_S ends the measurement. */
+ * hog leaves; a probe that waits CL_FROZEN_FAIL_S ends the measurement. */
 
-#define CL_FROZEN_CAP_S 2.0  /* the longest the probe waits for a reply */
+#define CL_FROZEN_CAP_S 2.0  /* the longest any other reply may take */
 #define CL_FROZEN_FAIL_S 1.0 /* a wait this long is a frozen server */
 
 struct cl_hog {
