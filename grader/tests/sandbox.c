@@ -172,6 +172,38 @@ Test(sandbox, running_child_is_reported_and_killed)
     expect(run(orphan, 5), GR_OK, "1 child process was still running");
 }
 
+/* Children forked by a thread that has since been joined: the kernel
+ * moves them to another thread's list (/proc/self/task/TID/children,
+ * which the sandbox reads), so they are still found. */
+static void *fork_two(void *arg)
+{
+    (void)arg;
+    if (fork() == 0)
+        _exit(0); /* a zombie */
+    if (fork() == 0) {
+        sleep(30);
+        _exit(0);
+    }
+    return NULL;
+}
+
+static void children_of_a_joined_thread(void *arg, void *out)
+{
+    (void)arg, (void)out;
+    pthread_t t;
+    pthread_create(&t, NULL, fork_two, NULL);
+    pthread_join(t, NULL);
+    usleep(100000);
+}
+
+Test(sandbox, children_of_a_joined_thread_are_found)
+{
+    struct gr_run r = run(children_of_a_joined_thread, 5);
+    cr_assert(strstr(r.problem, "1 child process was never waited for"), "%s", r.problem);
+    cr_assert_eq(r.zombies, 1, "zombies: %d", r.zombies);
+    cr_assert_eq(r.running_children, 1, "children still running: %d", r.running_children);
+}
+
 static void *forever(void *arg)
 {
     for (;;)
