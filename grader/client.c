@@ -156,7 +156,9 @@ struct cl_latency cl_latency_of(double *v, int n)
 #define HOG_TARGET_BYTES (2u << 20) /* replies asked: many times the buffers */
 #define HOG_STALL_S 0.3             /* nothing taken this long: it stopped reading */
 #define HOG_FLOOD_S 3.0             /* the flood's longest */
-#define HOG_HOLD_S 0.5              /* probing goes on this long after it */
+#define HOG_HOLD_S 0.25             /* probing goes on this long after it (a probe
+                                     * then waiting still runs to CL_FROZEN_FAIL_S;
+                                     * docs/data/fairness-hold.dat; 0.5 s before) */
 
 void cl_small_buffers(int listen_fd)
 {
