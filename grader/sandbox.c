@@ -413,18 +413,9 @@ static void check_fds(const unsigned char *before, struct gr_run *r)
                      r->fds_left > 3 ? "; ..." : "");
 }
 
-/* One child's state: 'Z' for a zombie, 0 when it is gone. */
-static char child_state(const char *pid)
+static void count_child(struct gr_run *r, const struct proc_info *pi)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
-    return rp && rp[1] == ' ' ? rp[2] : 0;
+    pi->state == 'Z' ? r->zombies++ : r->running_children++;
 }
 
 /* The children of every thread of this process, from
@@ -442,18 +433,17 @@ static int children_from_tasks(struct gr_run *r)
     while (listed >= 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        char path[300], pid[16];
+        char path[300];
         snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
         FILE *f = fopen(path, "r");
         if (!f) {
             listed = -1;
             break;
         }
-        while (fscanf(f, "%15s", pid) == 1) {
-            char st = child_state(pid);
-            if (st)
-                st == 'Z' ? r->zombies++ : r->running_children++;
-        }
+        struct proc_info pi;
+        for (int pid; fscanf(f, "%d", &pid) == 1;)
+            if (read_stat(pid, &pi))
+                count_child(r, &pi);
         fclose(f);
         listed++;
     }
@@ -465,29 +455,12 @@ static int children_from_tasks(struct gr_run *r)
 /* The same from every process in /proc. */
 static void walk_children(struct gr_run *r)
 {
-    DIR *d = opendir("/proc");
-    if (!d)
-        return;
-    pid_t self = getpid();
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
-        char state;
-        int ppid;
-        if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
-            state == 'Z' ? r->zombies++ : r->running_children++;
-    }
-    closedir(d);
+    int n = 0;
+    struct proc_info *v = all_procs(&n);
+    for (int i = 0; i < n; i++)
+        if (v[i].ppid == getpid())
+            count_child(r, &v[i]);
+    free(v);
 }
 
 static void report_children(struct gr_run *r)
