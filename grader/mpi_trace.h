@@ -20,15 +20,23 @@
 
 #include "stop.h"
 
+/* A round on a machine fit to judge it: the kernel reached the bar, and
+ * the one-rank steps got 85% of a core (k1_own, seq_own).  t: k1, kN,
+ * seq, par. */
+static inline int gr_mpi_round_fit(const double t[4], double k1_own, double seq_own,
+                                   double bar)
+{
+    return t[0] / t[1] >= bar && k1_own >= 0.85 && seq_own >= 0.85;
+}
+
 /* One round's share in that rule, for the job and the judge alike: its
- * score, on a machine fit to judge it (the kernel reached the bar; the
- * one-rank steps got 85% of a core: k1_own, seq_own).  1: stop. */
+ * score, where the round is fit.  1: stop. */
 static inline int gr_mpi_stop_round(struct gr_early_stop *st, const double t[4],
                                     double k1_own, double seq_own,
                                     double pass, double bar, int planned)
 {
-    double K = t[0] / t[1], score = t[2] / t[3] / K; /* k1, kN, seq, par */
-    int fit = K >= bar && k1_own >= 0.85 && seq_own >= 0.85;
+    double K = t[0] / t[1], score = t[2] / t[3] / K;
+    int fit = gr_mpi_round_fit(t, k1_own, seq_own, bar);
     return gr_early_stop_round(st, gr_stop_score(score, t[2] / t[3], pass), fit, pass, planned);
 }
 #define GR_MPI_MAX_RANKS 256

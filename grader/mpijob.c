@@ -675,7 +675,7 @@ static int stopped_clear(const struct judging *j, const struct rounds *m, int ef
         double t[4] = { m->k1[i], m->kn[i], m->seq[i], m->par[i] };
         stop = gr_mpi_stop_round(&st, t, m->k1_own[i], m->seq_own[i], j->pass,
                                  j->bar, j->rounds);
-        int fit = t[0] / t[1] >= j->bar && m->k1_own[i] >= 0.85 && m->seq_own[i] >= 0.85;
+        int fit = gr_mpi_round_fit(t, m->k1_own[i], m->seq_own[i], j->bar);
         gr_final_kind(&far, &one_core, fit, t[2] / t[3], m->par_cpu[i], m->kn_cpu[i], eff);
     }
     *clear_low = stop && gr_early_clear_low(&st);
