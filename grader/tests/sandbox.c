@@ -187,12 +187,18 @@ static void *fork_two(void *arg)
     return NULL;
 }
 
+/* body() on a thread of its own, joined before the call returns. */
+static void in_a_joined_thread(void *(*body)(void *))
+{
+    pthread_t t;
+    pthread_create(&t, NULL, body, NULL);
+    pthread_join(t, NULL);
+}
+
 static void children_of_a_joined_thread(void *arg, void *out)
 {
     (void)arg, (void)out;
-    pthread_t t;
-    pthread_create(&t, NULL, fork_two, NULL);
-    pthread_join(t, NULL);
+    in_a_joined_thread(fork_two);
     usleep(100000);
 }
 
@@ -267,9 +273,7 @@ static void *leak_in_thread(void *arg)
 static void thread_leak(void *arg, void *out)
 {
     (void)arg, (void)out;
-    pthread_t t;
-    pthread_create(&t, NULL, leak_in_thread, NULL);
-    pthread_join(t, NULL);
+    in_a_joined_thread(leak_in_thread);
 }
 
 Test(sandbox, memory_leak_in_a_joined_thread_is_reported)

@@ -98,18 +98,25 @@ static void small_parallel(void *arg, void *out)
     *(long *)out = count_primes_threads(0, N / 10, *(int *)arg, 1000);
 }
 
+/* `parallel` judged against small_sequential, with the contended work
+ * kernel beside the chain kernel. */
+static enum gr_verdict judge_contended(gr_fn parallel, int rounds, char *msg, size_t n)
+{
+    static int workers;
+    workers = usable_cores();
+    struct gr_speedup s = {
+        .parallel = parallel, .parallel_arg = &workers,
+        .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
+        .what = "primes", .rounds = rounds, .kernel_step = contended_step,
+    };
+    return gr_judge_speedup(&s, msg, n);
+}
+
 Test(speedup, no_round_counts_where_the_work_kernel_cannot_scale)
 {
     needs_two_cores();
-    static int workers;
-    workers = usable_cores();
     char msg[1024];
-    struct gr_speedup s = {
-        .parallel = small_parallel, .parallel_arg = &workers,
-        .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
-        .what = "primes", .rounds = 1, .kernel_step = contended_step,
-    };
-    enum gr_verdict v = gr_judge_speedup(&s, msg, sizeof msg);
+    enum gr_verdict v = judge_contended(small_parallel, 1, msg, sizeof msg);
     cr_assert_eq(v, GR_SKIP, "a round counted where the test's own work kernel could not "
                  "use the cores: %s", msg);
     const char *why = strstr(msg, "own kind of work got ");
@@ -123,24 +130,12 @@ Test(speedup, no_round_counts_where_the_work_kernel_cannot_scale)
  * machine's moments of contention between two such loops, speedup.c):
  * here it cannot, so a sequential version of that kind of work is not
  * failed, since no version of it could have gained. */
-static void small_sequential_twice(void *arg, void *out)
-{
-    (void)arg;
-    small_sequential(NULL, out);
-}
-
 Test(speedup, no_gain_counts_only_where_the_work_kernel_could_gain)
 {
     needs_two_cores();
-    static int workers;
-    workers = usable_cores();
     char msg[1024];
-    struct gr_speedup s = {
-        .parallel = small_sequential_twice, .parallel_arg = &workers,
-        .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
-        .what = "primes", .rounds = 2, .kernel_step = contended_step, /* 2: a set can be final */
-    };
-    enum gr_verdict v = gr_judge_speedup(&s, msg, sizeof msg);
+    /* 2 rounds: a set can be final */
+    enum gr_verdict v = judge_contended(small_sequential, 2, msg, sizeof msg);
     cr_assert_eq(v, GR_SKIP, "a round without gain counted where the test's own work "
                  "kernel could not reach the bar: %s", msg);
 }
