@@ -369,12 +369,8 @@ static double timed_read(int reference, struct result *r)
 static void median_range(const double *v, int n, double *lo, double *hi)
 {
     double s[ROUNDS];
-    for (int i = 0; i < n; i++) { /* insertion sort: 3 values */
-        int k = i;
-        for (; k > 0 && s[k - 1] > v[i]; k--)
-            s[k] = s[k - 1];
-        s[k] = v[i];
-    }
+    memcpy(s, v, (size_t)n * sizeof *s);
+    median(s, n); /* sorts s (lib/timing.h) */
     int mid = ROUNDS / 2, left = ROUNDS - n;
     *lo = mid - left >= 0 ? s[mid - left] : 0;
     *hi = mid < n ? s[mid] : 1e300;

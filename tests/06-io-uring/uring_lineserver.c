@@ -89,10 +89,17 @@ static void start(struct server *s)
     start_with(s, 0);
 }
 
+/* Submits in a row with completions waiting and the completion queue's
+ * head never moving: a completion never marked seen. */
+static int cq_stuck(void)
+{
+    return uw->stuck_max >= 100;
+}
+
 /* A completion handed out twice explains whatever went wrong after it. */
 static void assert_cqes_seen(void)
 {
-    cr_assert(uw->stuck_max < 100, "the server went round its loop %ld times (counted "
+    cr_assert(!cq_stuck(), "the server went round its loop %ld times (counted "
               "at io_uring_submit) with completions waiting and the completion queue's "
               "head never moving: a completion never marked seen (io_uring_cqe_seen) "
               "is handed out again for ever; mark every one seen, on every path",
@@ -112,9 +119,9 @@ static void stop(struct server *s)
      * it never marks seen never returns, and fails assert_cqes_seen()
      * below whatever it does: it is not waited for. */
     double until = now_s() + 5;
-    while (cl_alive(s->proc.pid) && uw->stuck_max < 100 && now_s() < until)
+    while (cl_alive(s->proc.pid) && !cq_stuck() && now_s() < until)
         peek_sleep_ms(2);
-    s->proc.deadline = uw->stuck_max < 100 ? until : now_s();
+    s->proc.deadline = cq_stuck() ? now_s() : until;
     struct gr_run r = gr_finish(&s->proc, 0, &out);
     close(s->lfd);
     close(s->stop[0]);
