@@ -288,17 +288,23 @@ Test(timing, finishes_within_the_measured_bound)
     model_io(MODEL_THREADS, b->fast.port, s.nfast, s.fast_requests, NULL, NULL);
     double fast_s = now_s() - t0, par_s = cpu_parallel_s(b);
     double alone = 0, bound = 0, best = 0;
-    int runs = 0;
+    int runs = 0, deferred = 0;
     for (int tries = 0; tries < 2; tries++) { /* a second chance after a burst of load */
         bound = bound_of(par_s, slow_s, fast_s, b->cpu_seq_s, &alone);
-        struct gr_run r = run(b, &o, 4 * bound + 1);
+        /* A run past `certain`'s mark below fails whatever it returns, so
+         * it is stopped there, with room for the sandbox's start (a run
+         * of one pool for every kind took 2.8 s where 1.6 s decides). */
+        double serial = b->cpu_seq_s + slow_s + fast_s, limit = 1.5 * serial + 0.25;
+        limit = limit < 4 * bound + 1 ? limit : 4 * bound + 1;
+        struct gr_run r = run(b, &o, limit);
         if (r.outcome == GR_TIMEOUT) {
             tear_down(b);
-            cr_assert_fail("run_batch(%d jobs) was still running after %.1f s; here each kind "
-                           "alone takes at most %.2f s (CPU on %d cores %.2f s, slow I/O %.2f "
-                           "s, fast I/O %.2f s), and the bound is %.2f s: do the slow jobs "
-                           "wait for a few workers?", b->n, 4 * bound + 1, alone, b->cores,
-                           par_s, slow_s, fast_s, bound);
+            cr_assert_fail("run_batch(%d jobs) was still running after %.2f s, over 1.5 times "
+                           "the %.2f s that the kinds take one after another here (the CPU "
+                           "jobs on one core %.2f s, the slow I/O %.2f s, the fast I/O %.2f "
+                           "s; the bound is %.2f s), so it was stopped: do the slow jobs wait "
+                           "for a few workers, or does one kind wait for another?  Re-run: %s",
+                           b->n, limit, serial, b->cpu_seq_s, slow_s, fast_s, bound, gr_rerun());
         }
         verify(b, &o, r);
         best = tries == 0 || o.wall < best ? o.wall : best;
@@ -317,7 +323,15 @@ Test(timing, finishes_within_the_measured_bound)
          * would stand.  Nor are they measured a third time on a second
          * try: two runs each already guard against a burst of load. */
         int certain = best > bound && best > 1.5 * (b->cpu_seq_s + slow_s + fast_s);
-        int remeasure = !clear && !certain && tries == 0;
+        /* Over the bound at the first try: the second run comes first,
+         * and the references are measured again only where it comes in
+         * under the bound.  Over it again, the verdict stands without
+         * them, as above (1.2 s saved in each failure; GRADER_EARLY=0
+         * measures them between the two runs). */
+        int defer = tries == 0 && best > bound && !certain && gr_early();
+        int over_again = deferred && best > bound;
+        int remeasure = !clear && !certain && !defer && !over_again && (tries == 0 || deferred);
+        deferred = defer;
         if (remeasure) {
             /* The references again, now: each is the better of its runs, so
              * that a burst of load during one of them does not move the bound. */
@@ -335,7 +349,7 @@ Test(timing, finishes_within_the_measured_bound)
             break;
         /* Half as slow again as the kinds one after another, CPU on one
          * core: wrong on any machine.  Otherwise load may be to blame. */
-        if (best > 1.5 * (b->cpu_seq_s + slow_s + fast_s))
+        if (best > 1.5 * (b->cpu_seq_s + slow_s + fast_s) || over_again)
             break;
         if (par_s > 0.8 * b->cpu_seq_s) {
             tear_down(b);
