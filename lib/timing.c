@@ -66,6 +66,30 @@ double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Element i of the sorted `total` values when the `left` unknown ones
+ * are all 0 (low) or all huge (!low), s holding the n known ones sorted. */
+static double sorted_at(const double *s, int n, int left, int i, int low)
+{
+    if (low)
+        return i < left ? 0 : s[i - left];
+    return i < n ? s[i] : 1e300;
+}
+
+void median_range(const double *v, int n, int total, double *lo, double *hi)
+{
+    double s[64];
+    n = n < 64 ? n : 64;
+    memcpy(s, v, (size_t)n * sizeof *s);
+    median(s, n); /* sorts s */
+    int left = total - n, m = total / 2;
+    for (int low = 0; low < 2; low++) {
+        double at = sorted_at(s, n, left, m, low);
+        if (total % 2 == 0)
+            at = (sorted_at(s, n, left, m - 1, low) + at) / 2;
+        *(low ? lo : hi) = at;
+    }
+}
+
 static void cpu_model(char *buf, size_t n)
 {
     snprintf(buf, n, "unknown CPU");

@@ -27,6 +27,11 @@ int usable_cores(void);
 /* Median of n doubles; sorts the array in place. */
 double median(double *v, int n);
 
+/* Where the median of `total` values can still fall once the first n
+ * (at most 64) are known, whatever the others measure (none below 0):
+ * a timed test whose verdict is the same at both ends can stop. */
+void median_range(const double *v, int n, int total, double *lo, double *hi);
+
 /* "# machine: ..." line for data files: cores, CPU model, kernel. */
 void print_machine(FILE *out);
 

@@ -363,19 +363,6 @@ static double timed_read(int reference, struct result *r)
     return run.wall;
 }
 
-/* Where the median of ROUNDS values can still fall once the first n are
- * known: between the known values that stay in the middle whatever the
- * rounds left measure. */
-static void median_range(const double *v, int n, double *lo, double *hi)
-{
-    double s[ROUNDS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    median(s, n); /* sorts s (lib/timing.h) */
-    int mid = ROUNDS / 2, left = ROUNDS - n;
-    *lo = mid - left >= 0 ? s[mid - left] : 0;
-    *hi = mid < n ? s[mid] : 1e300;
-}
-
 Test(timing, faster_than_one_read_at_a_time)
 {
     need_uring();
@@ -408,8 +395,8 @@ Test(timing, faster_than_one_read_at_a_time)
         /* Decided when the medians' sides can no longer change, whatever
          * the rounds left measure (one at a time ran 2 x 0.6 s a round). */
         double mlo, mhi, slo, shi;
-        median_range(mine, k + 1, &mlo, &mhi);
-        median_range(ref, k + 1, &slo, &shi);
+        median_range(mine, k + 1, ROUNDS, &mlo, &mhi);
+        median_range(ref, k + 1, ROUNDS, &slo, &shi);
         if (k + 1 < ROUNDS && gr_early() && (mlo > 0.5 * shi || mhi <= 0.5 * slo)) {
             done = k + 1;
             break;
