@@ -375,6 +375,14 @@ static pid_t launch(const char *program, int ranks, char *args, const char *trac
         dup2(out_fd, 1);
         dup2(err_fd, 2);
         setenv(GR_MPI_TRACE_ENV, trace, 1);
+        /* A rank waiting in a blocking call polls; Open MPI spins unless
+         * the node is oversubscribed.  Yielding while it waits costs a
+         * timed job nothing (alone on the machine, nothing else wants the
+         * core) and lets untimed work beside a waiting or deadlocked job
+         * run: the deadlock mutant's ranks spun through 1 s of each test.
+         * Every job gets it, timed or not, so the learner's code cannot
+         * tell the two apart by it; a setting of one's own wins. */
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
         execvp(argv[0], (char *const *)argv);
         fprintf(stderr, "cannot run %s: %s (install Open MPI: make deps)\n",
                 argv[0], strerror(errno));
