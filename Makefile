@@ -375,9 +375,12 @@ $(B)/listings.ok: $(BOOK_MD) $(LISTED) tools/snippets.lua
 # value) and written twice from that: as one self-contained page, which is
 # also the PDF's source, and as the chapter pages of build/html/, which
 # tools/htmlbook.py cuts from one pandoc output (sidebar, search index).
+# build/book.reads lists the files that read used (tools/snippets.lua):
+# make test holds the student copy's to them instead of reading it again.
 $(B)/book.json: $(BOOK_MD) $(LISTED) $(wildcard plots/*/*.dat docs/data/*.dat) tools/snippets.lua tools/book.yaml
 	@mkdir -p $(@D)
-	pandoc $(PANDOC_READ) --to json -o $@ $(BOOK_MD)
+	@rm -f $(B)/book.reads
+	SNIPPETS_READS=$(B)/book.reads pandoc $(PANDOC_READ) --to json -o $@ $(BOOK_MD)
 
 $(B)/book.html: $(B)/book.json $(FIGURES) tools/book.css
 	pandoc --from json $(PANDOC_WRITE) --toc --toc-depth=2 --to html5 --self-contained \

@@ -27,11 +27,31 @@ local function fail(fmt, ...)
   error("\n\nsnippets.lua: " .. string.format(fmt, ...) .. "\n", 0)
 end
 
+-- SNIPPETS_READS=FILE: every file this read of the book used, once each
+-- (its Markdown, this filter, and what listings and data spans include),
+-- appended to FILE; make test compares the student copy's files with them.
+local reads_log, logged = os.getenv("SNIPPETS_READS"), {}
+
+local function note_read(path)
+  if reads_log and path and not logged[path] then
+    logged[path] = true
+    local f = io.open(reads_log, "a")
+    if f then
+      f:write(path, "\n")
+      f:close()
+    end
+  end
+end
+
+for _, input in ipairs(PANDOC_STATE.input_files) do note_read(input) end
+note_read(PANDOC_SCRIPT_FILE)
+
 local function read_lines(path)
   local f = io.open(path, "r")
   if not f then
     fail("%s: file not found (a listing includes it)", path)
   end
+  note_read(path)
   local lines = {}
   for line in f:lines() do lines[#lines + 1] = line end
   f:close()
