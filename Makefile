@@ -208,8 +208,13 @@ $(B)/lo/%.vet: %.c $(B)/sum/lo/%.sum $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(VET) check $(B)/contract/$(call ex_chapter,$*).keep $< -- \
 	    $(CC) $(COMMON) -O2 $(UNSAN) -Iexercises/$(call ex_chapter,$*)
 	@touch $@
-lo_cc = $(CC) $1 $(SOL_CFLAGS) $(UNSAN) -Iexercises/$(call ex_chapter,$*) -c $< -o $@.tmp && \
-        objcopy --keep-global-symbols=$(B)/contract/$(call ex_chapter,$*).keep $@.tmp $@ && rm -f $@.tmp
+# (Under names of its own, renamed into place: the public and the private
+# tests of one exercise are built by two makes at once, which both want
+# this object, and a shared temporary one make removed failed the other's
+# objcopy, whose target .DELETE_ON_ERROR then removed under the first.)
+lo_cc = $(CC) $1 $(SOL_CFLAGS) $(UNSAN) -Iexercises/$(call ex_chapter,$*) -c $< -o $@.$$$$.tmp && \
+        objcopy --keep-global-symbols=$(B)/contract/$(call ex_chapter,$*).keep $@.$$$$.tmp $@.$$$$.o && \
+        rm -f $@.$$$$.tmp && mv -f $@.$$$$.o $@
 # The reference solutions are held to the demos' standard, ISO C with
 # warnings as errors (learners' code is not).
 $(B)/lo/solutions/%: SOL_CFLAGS := -Wpedantic -Werror
@@ -263,8 +268,8 @@ $(B)/mutsrc/%.c: tests/%.patch solutions/$$(call mut_ex,$$*).c
 # Content stamps: a file put back with an older date (git checkout, cp -p)
 # must still be rebuilt, so the binaries depend on a checksum of their
 # sources that changes only when the contents do.
-stamp = @mkdir -p $(@D); cat $1 2>/dev/null | md5sum > $@.new; \
-        cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+stamp = @mkdir -p $(@D); cat $1 2>/dev/null | md5sum > $@.$$$$.new; \
+        cmp -s $@.$$$$.new $@ || mv $@.$$$$.new $@; rm -f $@.$$$$.new
 sources_of = $1/$2.c tests/$2.c tests/$2.tsan.c exercises/$(dir $2)*.h tests/$(dir $2)*.h
 $(B)/sum/check/%.sum: FORCE
 	$(call stamp,$(call sources_of,exercises,$*))

@@ -163,8 +163,12 @@ def main():
         cc = cc[1:]
     if cmd == "contract":
         names = contract(args[0], cc)
-        with open(args[1], "w") as f:
+        # Renamed into place: two makes may write it at once while a third
+        # reads it (objcopy keeps only the symbols it names).
+        tmp = f"{args[1]}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
             f.write("".join(n + "\n" for n in sorted(names)))
+        os.replace(tmp, args[1])
     elif cmd == "stubs":
         with open(args[1], "w") as f:
             f.write("".join(f"void {n}(void) {{ __builtin_trap(); }}\n"
