@@ -107,7 +107,7 @@ struct cl_latency cl_ping_while_many(int port, const struct cl_heavy *h, int cli
             L.wrong = -1;
             break;
         }
-        if (!waiting && busy && now >= next && *nall + n < 8192) {
+        if (!waiting && busy && now >= next && *nall + n < CL_MANY_ROOM) {
             cl_send(fd[clients], "PING\n");
             sent = now, waiting = 1;
         }

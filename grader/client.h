@@ -192,7 +192,8 @@ struct cl_latency cl_ping_while_busy(int port, const struct cl_heavy *h, double 
 /* The same with `clients` connections, each keeping `request` in flight
  * (a new one as soon as its reply comes) for window_s seconds; PINGs go
  * on until the last reply is in.  h->times is not used; all[] has room
- * for 8192 latencies in all, *nall counted. */
+ * for CL_MANY_ROOM latencies in all, *nall counted. */
+#define CL_MANY_ROOM 8192
 struct cl_latency cl_ping_while_many(int port, const struct cl_heavy *h, int clients,
                                      double window_s, double *all, int *nall);
 

@@ -159,7 +159,7 @@ static void size_setup(struct size_class *c, unsigned long top, struct cl_heavy 
 static void size_measure(struct served *mine, struct served *ref, struct size_class *c,
                          const struct cl_heavy *h)
 {
-    static double lm[8192], lr[8192];
+    static double lm[CL_MANY_ROOM], lr[CL_MANY_ROOM];
     int nm = 0, nr = 0;
     for (int half = 0; half < 2; half++) { /* 0.6 s of each, in two halves */
         struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.3, lr, &nr);
@@ -194,7 +194,7 @@ static int size_fails(const struct size_class *c)
  * measured as before, the reference first. */
 static int cannot_fail(struct served *mine, struct size_class *c, const struct cl_heavy *h)
 {
-    static double lm[2048];
+    static double lm[CL_MANY_ROOM];
     int nm = 0;
     struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.3, lm, &nm);
     struct cl_latency M = cl_latency_of(lm, nm);
