@@ -202,7 +202,6 @@ struct bounds {
     int eff; /* the workers the machine can run at once */
 };
 
-
 /* The test's own kind of work on 1 and on N workers (gr_speedup's
  * kernel_step): its speedup, or 0 where the test has none. */
 static double work_kernel(struct judging *j, const struct kernel w[2])

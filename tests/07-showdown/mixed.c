@@ -269,6 +269,13 @@ static double bound_of(double par_s, double slow_s, double fast_s, double seq_s,
     return bound > (*alone + seq_s) / 2 ? (*alone + seq_s) / 2 : bound;
 }
 
+/* The kinds one after another, CPU on one core: 1.5 times that is wrong
+ * on any machine (`certain` below). */
+static double serial_s(const struct bench *b, double slow_s, double fast_s)
+{
+    return b->cpu_seq_s + slow_s + fast_s;
+}
+
 Test(timing, finishes_within_the_measured_bound)
 {
     if (usable_cores() < 2)
@@ -294,7 +301,7 @@ Test(timing, finishes_within_the_measured_bound)
         /* A run past `certain`'s mark below fails whatever it returns, so
          * it is stopped there, with room for the sandbox's start (a run
          * of one pool for every kind took 2.8 s where 1.6 s decides). */
-        double serial = b->cpu_seq_s + slow_s + fast_s, limit = 1.5 * serial + 0.25;
+        double serial = serial_s(b, slow_s, fast_s), limit = 1.5 * serial + 0.25;
         limit = limit < 4 * bound + 1 ? limit : 4 * bound + 1;
         struct gr_run r = run(b, &o, limit);
         if (r.outcome == GR_TIMEOUT) {
@@ -322,7 +329,7 @@ Test(timing, finishes_within_the_measured_bound)
          * faster (each is the better of its runs), so the verdict below
          * would stand.  Nor are they measured a third time on a second
          * try: two runs each already guard against a burst of load. */
-        int certain = best > bound && best > 1.5 * (b->cpu_seq_s + slow_s + fast_s);
+        int certain = best > bound && best > 1.5 * serial;
         /* Over the bound at the first try: the second run comes first,
          * and the references are measured again only where it comes in
          * under the bound.  Over it again, the verdict stands without
@@ -349,7 +356,7 @@ Test(timing, finishes_within_the_measured_bound)
             break;
         /* Half as slow again as the kinds one after another, CPU on one
          * core: wrong on any machine.  Otherwise load may be to blame. */
-        if (best > 1.5 * (b->cpu_seq_s + slow_s + fast_s) || over_again)
+        if (best > 1.5 * serial_s(b, slow_s, fast_s) || over_again)
             break;
         if (par_s > 0.8 * b->cpu_seq_s) {
             tear_down(b);
