@@ -885,19 +885,18 @@ def check_dist(points, settings):
            (f"these do not say not started: {', '.join(unstarted)}; " if unstarted else "") +
            (f"graded {len(graded)} exercises, shipped {len(shipped)}; " if graded != shipped else "") +
            f"score {results['score']}, exit status {p.returncode}; " + tail(p, 200))
-    same = read_as_here(copy)
-    if same:
-        record(True, f"every listing of the book resolves inside the distribution (the {same} "
+    read = book_read_here()
+    if read and all_as_here(copy, read):
+        record(True, f"every listing of the book resolves inside the distribution (the {len(read)} "
                "files its read of the book used are there, as they were here)")
-        last = open(os.path.join(ROOT, "build", "book.reads")).read().split()[-1]
-        away = os.path.join(copy, last)
+        away = os.path.join(copy, read[0])
         os.rename(away, away + ".away")  # the rule's own mutant: one file missing
         try:
-            again = read_as_here(copy)
+            again = all_as_here(copy, read)
         finally:
             os.rename(away + ".away", away)
-        record(again == 0, "a copy that lacks one of those files is not taken as resolving",
-               f"{last} removed, and still {again} files matched")
+        record(not again, "a copy that lacks one of those files is not taken as resolving",
+               f"{read[0]} removed, and the copy still matched")
     else:
         p = calm_sh(["make", "-s", "build/listings.ok"], copy)
         record(p.returncode == 0, "every listing of the book resolves inside the distribution", tail(p))
@@ -908,22 +907,26 @@ def check_dist(points, settings):
     return copy
 
 
-def read_as_here(copy):
-    """How many files the book's read here used (build/book.reads, which
-    tools/snippets.lua writes while making build/book.json), when that
-    book is up to date and the copy holds every one of them, the Makefile
-    and the metadata file byte for byte: the same read then resolves there
-    too, and the copy's own (build/listings.ok, pandoc over every chapter,
-    6 s of CPU) would find nothing more.  0 otherwise."""
+def book_read_here():
+    """The files the book's read here used (build/book.reads, which
+    tools/snippets.lua writes while making build/book.json), with the
+    Makefile and the metadata file, when that book is up to date; []
+    otherwise.  A copy that holds every one of them byte for byte reads
+    the same (all_as_here), and its own read (build/listings.ok, pandoc
+    over every chapter, 6 s of CPU) would find nothing more."""
     log = os.path.join(ROOT, "build", "book.reads")
     if not os.path.exists(log) or calm_sh(["make", "-s", "-q", "build/book.json"], ROOT).returncode:
-        return 0
-    files = open(log).read().split() + ["Makefile", "tools/book.yaml"]
-    for f in files:
-        there = os.path.join(copy, f)
-        if not os.path.isfile(there) or open(there, "rb").read() != open(os.path.join(ROOT, f), "rb").read():
-            return 0
-    return len(files)
+        return []
+    with open(log) as f:
+        return f.read().split() + ["Makefile", "tools/book.yaml"]
+
+
+def all_as_here(copy, files):
+    def contents(path):
+        with open(path, "rb") as f:
+            return f.read()
+    return all(os.path.isfile(os.path.join(copy, f)) and
+               contents(os.path.join(copy, f)) == contents(os.path.join(ROOT, f)) for f in files)
 
 
 @contextlib.contextmanager
