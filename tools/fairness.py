@@ -20,7 +20,8 @@ instead; FAIRNESS_SELFTESTS=0 leaves the grader's self-tests out.
 FAIRNESS_TESTS="offload-pings=05-libuv/offload:timing/pings_stay_fast ..."
 measures those tests instead, timing tests too: each against its
 solution and against the first mutant that must fail it, or the one
-named after a second colon (a "false pass" is then that mutant passing);
+named after a second colon (a "false pass" is then that mutant passing),
+or against none where that name is "-" (a test no mutant fails yet);
 the rows are keyed LABEL-solution and LABEL-impostor (without a
 `LABEL=`, NAME.TEST).  GRADER_EARLY=0 also turns off the timing tests'
 early stop (grader/server.c, tests/07-showdown/mixed.c).
@@ -100,6 +101,9 @@ def test_cases(ex, test, prefix, any_speedup=False, mutant=""):
     """The solution's run of `test`, and the first mutant of `ex` that
     must fail it (any speedup test, with any_speedup), or `mutant`."""
     chapter, name = ex.split("/")
+    solution = (prefix + "solution", f"{ex}_(solution)", f"build/sol/{ex}", test, "pass")
+    if mutant == "-":
+        return [solution]
     mdir = os.path.join(ROOT, "tests", chapter, "mutants")
     impostors = [(os.path.splitext(m)[0], t) for m in sorted(os.listdir(mdir))
                  if m.startswith(name + "--") and m.endswith((".c", ".patch"))
@@ -109,8 +113,7 @@ def test_cases(ex, test, prefix, any_speedup=False, mutant=""):
     if not impostors:
         return []
     mut, mtest = impostors[0]
-    return [(prefix + "solution", f"{ex}_(solution)", f"build/sol/{ex}", test, "pass"),
-            (prefix + "impostor", f"{chapter}/mutants/{mut}", f"build/mut/{chapter}/mutants/{mut}", mtest, "fail")]
+    return [solution, (prefix + "impostor", f"{chapter}/mutants/{mut}", f"build/mut/{chapter}/mutants/{mut}", mtest, "fail")]
 
 
 # The grader's self-tests assert the right verdict, so for the impostor a

@@ -499,7 +499,7 @@ Test(timing, an_idle_server_uses_no_cpu)
  * sends a line every 2 ms meanwhile, and its reply must keep coming.  A
  * server that loops on send(), or made the socket blocking, is stuck in
  * send() from then on and answers nobody until the hog leaves. */
-Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+Test(lineserver, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
 {
     struct server s;
     start_with(&s, 1);

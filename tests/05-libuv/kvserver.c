@@ -248,7 +248,7 @@ Test(kvserver, clean_shutdown)
 /* One client asks for a 200-byte value over and over and reads no reply,
  * until the server's buffers towards it are full; another client's PING
  * must still be answered meanwhile (grader/server.h). */
-Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+Test(kvserver, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
 {
     struct served s;
     server_start_small(&s, kv_serve, WHAT, 30);

@@ -381,7 +381,7 @@ Test(speedup, throughput_scales, .timeout = 180)
  * server does not know, over and over, and reads none of the errors must
  * not stop the child from answering another client's PING.  (That client
  * breaks the rule of one request at a time: its replies may be dropped.) */
-Test(timing, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
+Test(prefork, a_client_that_stops_reading_freezes_nothing, .timeout = 40)
 {
     struct served s;
     server_start_with(&s, 1, 1);
