@@ -337,7 +337,8 @@ Test(timing, faster_than_the_mutex_queue)
                      "consumer that take turns on one core measure the "
                      "scheduler, not the ring", usable_cores());
     double ring = 0, queue = 0, noise = 1;
-    for (int a = 0; a < ATTEMPTS; a++) {
+    int a, clear = 0;
+    for (a = 0; a < ATTEMPTS && clear < 2; a++) {
         struct race_out o = { 0 };
         struct gr_run r = gr_run_fn(run_race, NULL, &o, sizeof o, &limits);
         gr_assert_clean(r, "5 interleaved rounds of 200,000 items through "
@@ -347,6 +348,10 @@ Test(timing, faster_than_the_mutex_queue)
         queue = median(o.mutex, ROUNDS);
         if (ring * PASS_RATIO <= queue)
             return; /* passed */
+        /* Short of the mark by more than the noise: a failure seen twice
+         * so stands (as in speedup.c); a third attempt is for the
+         * attempts that the noise leaves open. */
+        clear += queue / ring * noise < PASS_RATIO;
     }
     if (queue / ring * noise >= PASS_RATIO) /* within the noise: no verdict */
         cr_skip_test("skipped as inconclusive: the ring's median was %.3f s "
@@ -361,6 +366,6 @@ Test(timing, faster_than_the_mutex_queue)
                    "as fast, and at least %.1f passes. A lock-free ring takes "
                    "no lock and makes no system call per item: push and pop "
                    "only load and store atomics and return, and waiting is "
-                   "left to the caller. Re-run: %s", ring, queue, ATTEMPTS,
+                   "left to the caller. Re-run: %s", ring, queue, a,
                    queue / ring, PASS_RATIO, gr_rerun());
 }
