@@ -179,6 +179,11 @@ struct gr_speedup {
      * beside the grader slows both alike); the score still divides by
      * the chain's, so that slowing the cores cannot lift a score. */
     uint64_t (*kernel_step)(uint64_t i);
+    /* Without kernel_step, a failing round in which the code used far more
+     * CPU time than the reference is checked with a kernel of divisions,
+     * the prime counts' work (stop.h, gr_check_work), before it counts;
+     * check_step replaces the divisions (for the grader's own tests). */
+    uint64_t (*check_step)(uint64_t i);
 };
 
 enum gr_verdict { GR_PASS, GR_FAIL, GR_SKIP };

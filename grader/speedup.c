@@ -145,7 +145,7 @@ struct medians {
     double par_own;           /* the caller's own share of the parallel CPU */
     int clear_low;            /* stopped clear by far under the mark (stop.h) */
     int far_fast, one_core;   /* every round far too fast; on one core (stop.h) */
-    double kw;                /* its own work kernel's speedup / K; 0: none */
+    double kw;                /* its work kernel's speedup / K (1 where none ran) */
 };
 
 static double share(struct sample x)
@@ -214,6 +214,29 @@ static double work_kernel(struct judging *j, const struct kernel w[2])
     return p.wall / q.wall;
 }
 
+/* Where a test gives no kernel of its own work, the prime counts' kind
+ * stands in: 64-bit divisions, which two hardware threads of one core
+ * share one divider for.  It runs only in a round that gr_check_work()
+ * (stop.h) finds suspect, and is sized from that round's reference (a
+ * probe of 2^20 steps takes about 10 ms here). */
+static uint64_t divide_step(uint64_t i)
+{
+    return (UINT64_C(100000000) + i) % (3 + (i & 8191));
+}
+
+static uint64_t kernel_iters(struct judging *j, double target_s,
+                             uint64_t (*step)(uint64_t), uint64_t probe_iters);
+
+static double divisions(struct judging *j, uint64_t (*step)(uint64_t),
+                        uint64_t *iters, double target_s, int eff)
+{
+    step = step ? step : divide_step;
+    if (!*iters)
+        *iters = kernel_iters(j, target_s, step, 1u << 20);
+    const struct kernel d[2] = { { *iters, 1, step }, { *iters, eff, step } };
+    return work_kernel(j, d);
+}
+
 static struct medians measure(struct judging *j, const struct gr_speedup *s,
                               struct kernel k1, struct kernel kn,
                               const struct kernel wk[2], int rounds,
@@ -225,7 +248,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         p[MAX_ROUNDS];
     /* read only when round 1 already failed */
     a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = p[0] = 1;
-    uint64_t sink;
+    uint64_t sink, div_iters = 0;
     struct gr_early_stop stop = { 0 };
     int i = 0, far_fast = 1, one_core = 1;
     while (i < rounds && j->v == GR_PASS) {
@@ -248,12 +271,15 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         o[i] = w.own;
         double K = x.wall / y.wall, S = z.wall / w.wall, score = S / K;
         double judged = gr_stop_score(score, S, bd.pass); /* stop.h */
-        p[i] = kw / K; /* how much of K the test's work got */
+        int suspect = !wk[0].step && gr_check_work(score, bd.pass, w.cpu, z.cpu);
+        if (suspect && j->v == GR_PASS)
+            kw = divisions(j, s->check_step, &div_iters, z.wall, bd.eff);
+        p[i] = wk[0].step || suspect ? kw / K : 1; /* how much of K the test's work got */
         /* A round with no gain (stop.h) needs only its own kind of work to
          * have reached the bar itself: code of that kind would then have
          * gained at least that, and the VM's moments where two such loops
          * slow each other (docs/data/contention.dat) need not pass. */
-        int work_ok = !wk[0].step || p[i] >= WORK_SHARE ||
+        int work_ok = (!wk[0].step && !suspect) || p[i] >= WORK_SHARE ||
                       (S <= GR_NO_GAIN && kw >= bd.bar);
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */
@@ -272,9 +298,9 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
 /* Size the kernel so that one worker takes about as long as the
  * sequential reference: both then see the same slice of machine noise. */
 static uint64_t kernel_iters(struct judging *j, double target_s,
-                             uint64_t (*step)(uint64_t))
+                             uint64_t (*step)(uint64_t), uint64_t probe_iters)
 {
-    struct kernel probe = { 1u << 24, 1, step };
+    struct kernel probe = { probe_iters, 1, step };
     uint64_t sink;
     struct sample t = timed(j, kernel_run, &probe, &sink, sizeof sink, "calibration");
     double per_iter = t.wall / (double)probe.iters;
@@ -337,11 +363,11 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     char *ref = calloc(2, s->out_size ? s->out_size : 1), *got = ref + s->out_size;
     struct sample warm = timed(&j, s->sequential, s->sequential_arg, ref,
                                s->out_size, "the sequential reference");
-    uint64_t iters = kernel_iters(&j, warm.wall, NULL);
+    uint64_t iters = kernel_iters(&j, warm.wall, NULL, 1u << 24);
     struct kernel k1 = { iters, 1, NULL }, kn = { iters, eff, NULL };
     /* A second kernel of the test's own work, where it gives one
      * (grader.h): it decides only whether a round can be judged. */
-    uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step) : 0;
+    uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step, 1u << 24) : 0;
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
     double K = 0, single = 1, Kw = 0;
@@ -359,7 +385,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * programs took it: K (or S) would be inflated.  Measure again. */
         single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
         if (j.v != GR_PASS || K < bar || single < 0.85 ||
-            (s->kernel_step && Kw < WORK_SHARE && !m.clear_low))
+            (Kw < WORK_SHARE && !m.clear_low))
             continue;
         double need_cpu = 1 + 0.5 * (m.kn_cpu - 1);
         if (getenv("GRADER_VERBOSE")) /* for instructors tuning a test */
@@ -442,12 +468,13 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     free(ref);
     if (j.v == GR_FAIL || passed)
         return j.v;
-    char own[160] = "";
-    if (s->kernel_step)
-        snprintf(own, sizeof own, "; the test's own kind of work got %.0f%% "
+    char own[256] = "";
+    if (Kw < WORK_SHARE)
+        snprintf(own, sizeof own, "; the test's own kind of work%s got %.0f%% "
                  "of the kernel's speedup, %.0f%% is needed: cores that share "
-                 "one physical core slow such work when both run", 100 * Kw,
-                 100 * WORK_SHARE);
+                 "one physical core slow such work when both run",
+                 s->kernel_step || s->check_step ? "" : " (divisions, as in counting primes)",
+                 100 * Kw, 100 * WORK_SHARE);
     reject(&j, GR_SKIP, "skipped as inconclusive: this machine is too "
            "busy to judge a speedup (the calibration kernel reached "
            "%.2fx on %d workers, %.2fx is needed; one-worker runs got "

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,68 @@ Test(speedup, no_gain_counts_only_where_the_work_kernel_could_gain)
     enum gr_verdict v = judge_contended(small_sequential, 2, msg, sizeof msg);
     cr_assert_eq(v, GR_SKIP, "a round without gain counted where the test's own work "
                  "kernel could not reach the bar: %s", msg);
+}
+
+/* A sequential count beside a second thread that spins until it ends:
+ * no gain, with twice the reference's CPU time on 2 cores, as busy-waiting
+ * looks, and as two workers sharing one physical core look too.  Such a
+ * round is checked with a kernel of the count's own kind of work (stop.h,
+ * gr_check_work) before it counts. */
+static void *spin_until(void *arg)
+{
+    while (!__atomic_load_n((int *)arg, __ATOMIC_ACQUIRE))
+        ;
+    return NULL;
+}
+
+static void spinning_impostor(void *arg, void *out)
+{
+    (void)arg;
+    int done = 0;
+    pthread_t t;
+    int spun = pthread_create(&t, NULL, spin_until, &done) == 0;
+    *(long *)out = count_primes(0, SMALL_N);
+    __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+    if (spun)
+        pthread_join(t, NULL);
+}
+
+static enum gr_verdict judge_spinning(uint64_t (*check)(uint64_t), char *msg, size_t n)
+{
+    static int workers;
+    workers = usable_cores();
+    struct gr_speedup s = {
+        .parallel = spinning_impostor, .parallel_arg = &workers,
+        .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
+        .what = "primes", .rounds = 2, .check_step = check,
+    };
+    return gr_judge_speedup(&s, msg, n);
+}
+
+/* Where the check's kernel of divisions scales, the rounds count, and
+ * the spinner fails on its score. */
+Test(speedup, fails_a_spinning_impostor)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge_spinning(NULL, msg, sizeof msg);
+    if (v == GR_SKIP)
+        cr_skip_test("%s", msg);
+    cr_assert_eq(v, GR_FAIL, "a version that spins beside a sequential count passed: %s", msg);
+    cr_assert(strstr(msg, "not enough speedup"), "wrong reason: %s", msg);
+}
+
+/* Where the check's kernel cannot use the second core (contended_step
+ * stands in for two vCPUs on one physical core), no such round counts:
+ * the test skips and names the work's share, where it used to fail. */
+Test(speedup, a_suspect_round_counts_only_where_its_work_scales)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge_spinning(contended_step, msg, sizeof msg);
+    cr_assert_eq(v, GR_SKIP, "a round that used twice the reference's CPU time counted "
+                 "where its own kind of work could not use the cores: %s", msg);
+    cr_assert(strstr(msg, "own kind of work got "), "the skip does not name the work: %s", msg);
 }
 
 Test(speedup, fails_a_sequential_impostor)
@@ -340,6 +403,14 @@ static int final_after(const double *score, int n)
         gr_early_stop_round(&st, score[i] < 0 ? -score[i] : score[i], score[i] >= 0,
                             0.75, 5);
     return gr_early_clear_low(&st);
+}
+
+Test(stop, a_failing_round_that_burned_cpu_is_checked)
+{
+    cr_assert(gr_check_work(0.51, 0.75, 0.38, 0.20),
+              "0.51 with 1.9x the reference's CPU time: checked");
+    cr_assert(!gr_check_work(0.51, 0.75, 0.21, 0.20), "a sequential version's CPU time: not");
+    cr_assert(!gr_check_work(0.95, 0.75, 0.40, 0.20), "a passing round is never checked");
 }
 
 Test(stop, only_rounds_clear_by_far_under_are_final)
