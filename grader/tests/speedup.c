@@ -143,11 +143,14 @@ Test(speedup, no_gain_counts_only_where_the_work_kernel_could_gain)
                  "kernel could not reach the bar: %s", msg);
 }
 
-/* A sequential count beside a second thread that spins until it ends:
- * no gain, with twice the reference's CPU time on 2 cores, as busy-waiting
- * looks, and as two workers sharing one physical core look too.  Such a
- * round is checked with a kernel of the count's own kind of work (stop.h,
- * gr_check_work) before it counts. */
+/* A sequential count, done twice, beside a second thread that spins until
+ * it ends: slower than the reference, with three to four times its CPU
+ * time on 2 cores, as busy-waiting looks, and as two workers sharing one
+ * physical core look too (there at most twice).  Such a round is checked
+ * with a kernel of the count's own kind of work (stop.h, gr_check_work)
+ * before it counts.  (A score near 0.3 leaves one round no room to pass
+ * by noise: a single count beside the spinner, near 0.55 on the small
+ * range, once scored 0.79.) */
 static void *spin_until(void *arg)
 {
     while (!__atomic_load_n((int *)arg, __ATOMIC_ACQUIRE))
@@ -161,12 +164,14 @@ static void spinning_impostor(void *arg, void *out)
     int done = 0;
     pthread_t t;
     int spun = pthread_create(&t, NULL, spin_until, &done) == 0;
-    *(long *)out = count_primes(0, SMALL_N);
+    long a = count_primes(0, SMALL_N), b = count_primes(0, SMALL_N); /* and checks it */
+    *(long *)out = a == b ? a : -1;
     __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
     if (spun)
         pthread_join(t, NULL);
 }
 
+/* The spinner judged with check_step as the kernel that checks its rounds. */
 static enum gr_verdict judge_spinning(uint64_t (*check)(uint64_t), char *msg, size_t n)
 {
     static int workers;
@@ -174,27 +179,17 @@ static enum gr_verdict judge_spinning(uint64_t (*check)(uint64_t), char *msg, si
     struct gr_speedup s = {
         .parallel = spinning_impostor, .parallel_arg = &workers,
         .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
-        .what = "primes", .rounds = 2, .check_step = check,
+        .what = "primes", .rounds = 1, .check_step = check,
     };
     return gr_judge_speedup(&s, msg, n);
 }
 
-/* Where the check's kernel of divisions scales, the rounds count, and
- * the spinner fails on its score. */
-Test(speedup, fails_a_spinning_impostor)
-{
-    needs_two_cores();
-    char msg[1024];
-    enum gr_verdict v = judge_spinning(NULL, msg, sizeof msg);
-    if (v == GR_SKIP)
-        cr_skip_test("%s", msg);
-    cr_assert_eq(v, GR_FAIL, "a version that spins beside a sequential count passed: %s", msg);
-    cr_assert(strstr(msg, "not enough speedup"), "wrong reason: %s", msg);
-}
-
 /* Where the check's kernel cannot use the second core (contended_step
  * stands in for two vCPUs on one physical core), no such round counts:
- * the test skips and names the work's share, where it used to fail. */
+ * the test skips and names the work's share, where it used to fail.  One
+ * round per attempt keeps it short.  (Where the divisions scale, such
+ * rounds count: the primes_pipes mutant that counts in the parent, whose
+ * every round is checked, must still fail, in make test.) */
 Test(speedup, a_suspect_round_counts_only_where_its_work_scales)
 {
     needs_two_cores();
