@@ -334,8 +334,13 @@ static int stops_after(const double *score, int n)
 
 Test(stop, clear_by_far_after_two_rounds)
 {
-    double high[] = { 0.96, 0.97 }, low[] = { 0.5, 0.52 };
+    double high[] = { 0.96, 0.97 }, low[] = { 0.5, 0.52 }, over[] = { 0.92, 0.915 };
+    double impostor[] = { 0.90, 0.905, 0.9 };
     cr_assert_eq(stops_after(high, 2), 2, "two rounds 0.2 over the mark must stop");
+    cr_assert_eq(stops_after(over, 2), 2, "two rounds 0.16 over the mark must stop");
+    cr_assert_eq(stops_after(impostor, 2), 0,
+                 "0.905, the most that code no faster than the reference can score in a "
+                 "fit round on 2 cores, must not be clear by far");
     cr_assert_eq(stops_after(low, 2), 2, "two rounds 0.2 under the mark must stop");
 }
 
