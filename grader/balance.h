@@ -159,9 +159,8 @@ static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
  * fairness-balance-before.dat).  GRADER_EARLY=0 turns it off. */
 #define BAL_CLEAR 0.3
 /* Above the mark, with no static split's shape in the record, 0.2 is
- * enough: the primes_shared solution's rounds scored 0.6 to 1.0, and at
- * 0.3 five runs of six ran all 5 rounds (3.5 s against 1.8 s)
- * (docs/data/fairness-balance-high.dat). */
+ * enough: the primes_shared solution often had a round under 0.8, and at
+ * 0.3 then ran all 5 rounds (docs/data/fairness-balance-high.dat). */
 #define BAL_CLEAR_HIGH 0.2
 #define BAL_QUIET 0.9
 
