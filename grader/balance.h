@@ -149,18 +149,18 @@ static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
 /* Rounds stop early once the verdict is clear by a wide margin, as in
  * speedup.c: when every round so far was quiet (the dynamic reference
  * got 90% of its workers' cores), showed the imbalance (G >= 1.10) and
- * scored at least BAL_CLEAR above the mark of 0.5 with no static split's
- * shape in the record, from the second round on; or scored at least
- * BAL_CLEAR below it, from the third (a failure needs more evidence than
- * a pass).  A round's score is noisier than a median, hence the wider
- * margin than speedup.c's 0.2.  Without the quiet rounds, a static split
+ * scored at least BAL_CLEAR_HIGH above the mark of 0.5 with no static
+ * split's shape in the record, from the second round on; or scored at
+ * least BAL_CLEAR below it, from the third (a failure needs more evidence
+ * than a pass).  A round's score is noisier than a median, hence wider
+ * margins than speedup.c's 0.16 over and 0.2 under.  Without the quiet rounds, a static split
  * whose light slice landed on the busier core looked balanced in two
  * rounds beside the half-time load and passed (1 of 10 runs,
  * fairness-balance-before.dat).  GRADER_EARLY=0 turns it off. */
 #define BAL_CLEAR 0.3
-/* Above the mark, with no static split's shape in the record, 0.2 is
- * enough: the primes_shared solution often had a round under 0.8, and at
- * 0.3 then ran all 5 rounds (docs/data/fairness-balance-high.dat). */
+/* Above the mark, with no static split's shape in the record, 0.2: at
+ * 0.3 a solution with one round between 0.7 and 0.8 ran all 5 rounds
+ * (docs/data/fairness-balance-high.dat measures the rule). */
 #define BAL_CLEAR_HIGH 0.2
 #define BAL_QUIET 0.9
 

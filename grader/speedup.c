@@ -43,13 +43,14 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
 
 /* Where a test gives a kernel of its own work (gr_speedup.kernel_step), a
  * round counts only if that kernel got this share of the chain kernel's
- * speedup (grader.h; docs/data/fairness-work-kernel.dat). */
+ * speedup (grader.h; docs/data/fairness-work-kernel.dat); so does a
+ * round that the divisions check (divisions() below). */
 #define WORK_SHARE 0.85
 
 struct kernel {
     uint64_t iters;
     int workers;
-    uint64_t (*step)(uint64_t); /* gr_speedup's kernel_step, or NULL */
+    uint64_t (*step)(uint64_t); /* kernel_step, check_step or divide_step; NULL: the chain */
 };
 
 struct share {
@@ -202,8 +203,9 @@ struct bounds {
     int eff; /* the workers the machine can run at once */
 };
 
-/* The test's own kind of work on 1 and on N workers (gr_speedup's
- * kernel_step): its speedup, or 0 where the test has none. */
+/* A kernel of the test's own kind of work (kernel_step, or the divisions
+ * that check a suspect round) on 1 and on N workers: its speedup, or 0
+ * where there is none. */
 static double work_kernel(struct judging *j, const struct kernel w[2])
 {
     if (!w[0].step)
@@ -278,9 +280,11 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         /* A round with no gain (stop.h) needs only its own kind of work to
          * have reached the bar itself: code of that kind would then have
          * gained at least that, and the VM's moments where two such loops
-         * slow each other (docs/data/contention.dat) need not pass. */
+         * slow each other (docs/data/contention.dat) need not pass.  Not a
+         * suspect round: the divisions ran after it, and a moment of
+         * sharing that was ending could let them reach the bar. */
         int work_ok = (!wk[0].step && !suspect) || p[i] >= WORK_SHARE ||
-                      (S <= GR_NO_GAIN && kw >= bd.bar);
+                      (wk[0].step && S <= GR_NO_GAIN && kw >= bd.bar);
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */
         i++;

@@ -22,10 +22,11 @@
 #define GR_EARLY_MARGIN 0.05
 /* Over the mark, 0.16 is enough: in a fit round, the reference had 85% of
  * a core or more and the kernel reached its bar, 1.3x on 2 cores, so code
- * no faster than the reference scores at most (1 / 0.85) / 1.3 = 0.905,
- * under the default mark's 0.75 + 0.16.  Correct solutions often have one
- * round between 0.91 and 0.95 and used to run a third
- * (docs/data/fairness-clear-high.dat). */
+ * no faster than the reference, on cores that do equal work per second of
+ * CPU, scores at most (1 / 0.85) / 1.3 = 0.905, under the default mark's
+ * 0.75 + 0.16.  A correct solution with one round between 0.91 and 0.95
+ * used to run a third (docs/data/fairness-clear-high.dat measures the
+ * rule). */
 #define GR_EARLY_CLEAR_HIGH 0.16
 
 /* A failing round in which the code ran at most GR_NO_GAIN times as fast

