@@ -153,10 +153,10 @@ static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
  * split's shape in the record, from the second round on; or scored at
  * least BAL_CLEAR below it, from the third (a failure needs more evidence
  * than a pass).  A round's score is noisier than a median, hence wider
- * margins than speedup.c's 0.16 over and 0.2 under.  Without the quiet rounds, a static split
- * whose light slice landed on the busier core looked balanced in two
- * rounds beside the half-time load and passed (1 of 10 runs,
- * fairness-balance-before.dat).  GRADER_EARLY=0 turns it off. */
+ * margins than speedup.c's 0.16 over and 0.2 under.  Without the quiet
+ * rounds, a static split whose light slice landed on the busier core
+ * looked balanced in two rounds beside the half-time load and passed (1
+ * of 10 runs, fairness-balance-before.dat).  GRADER_EARLY=0 turns it off. */
 #define BAL_CLEAR 0.3
 /* Above the mark, with no static split's shape in the record, 0.2: at
  * 0.3 a solution with one round between 0.7 and 0.8 ran all 5 rounds

@@ -276,15 +276,15 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         int suspect = !wk[0].step && gr_check_work(score, bd.pass, w.cpu, z.cpu);
         if (suspect && j->v == GR_PASS)
             kw = divisions(j, s->check_step, &div_iters, z.wall, bd.eff);
-        p[i] = wk[0].step || suspect ? kw / K : 1; /* how much of K the test's work got */
+        /* how much of K the test's work got; 1 where no such kernel ran */
+        p[i] = wk[0].step || suspect ? kw / K : 1;
         /* A round with no gain (stop.h) needs only its own kind of work to
          * have reached the bar itself: code of that kind would then have
          * gained at least that, and the VM's moments where two such loops
          * slow each other (docs/data/contention.dat) need not pass.  Not a
          * suspect round: the divisions ran after it, and a moment of
          * sharing that was ending could let them reach the bar. */
-        int work_ok = (!wk[0].step && !suspect) || p[i] >= WORK_SHARE ||
-                      (wk[0].step && S <= GR_NO_GAIN && kw >= bd.bar);
+        int work_ok = p[i] >= WORK_SHARE || (wk[0].step && S <= GR_NO_GAIN && kw >= bd.bar);
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */
         i++;
