@@ -27,6 +27,8 @@ struct gr_limits {
     int fds_may_stay;   /* descriptors may stay open (a server still up) */
     int max_tasks;      /* processes and threads alive at once, all counted
                            (cgroup pids.max); 0 means max_forks + 1024 */
+    int grader_code;    /* the grader's own code (a kernel, a reference):
+                           no task budget, so no cgroup to join (sandbox.c) */
 };
 
 enum gr_outcome {

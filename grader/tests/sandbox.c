@@ -426,6 +426,33 @@ Test(sandbox, raising_its_own_cap_is_caught)
               "'max' into its own pids.max was not caught; problem: '%s'", r.problem);
 }
 
+/* The call's own pids cgroup folder, as its child sees it. */
+static void pids_dir_of_call(void *arg, void *out)
+{
+    (void)arg;
+    own_pids_dir(out, 600);
+}
+
+/* The grader's own code (a kernel, a reference) joins no cgroup, which
+ * costs a grace period on cgroup v1; the learner's code always does, and
+ * a call of the grader's leaves what gr_budget_mechanism() names alone. */
+Test(sandbox, only_the_graders_own_code_runs_without_a_budget)
+{
+    if (strncmp(gr_budget_mechanism(), "cgroup", 6) != 0)
+        cr_skip_test("skipped: no pids cgroup here (%s)", gr_budget_mechanism());
+    char mine[600], learner[600] = "", grader[600] = "";
+    own_pids_dir(mine, sizeof mine);
+    struct gr_limits lim = { .timeout_s = 2 }, own = { .timeout_s = 2, .grader_code = 1 };
+    struct gr_run r = gr_run_fn(pids_dir_of_call, NULL, learner, sizeof learner, &lim);
+    gr_assert_clean(r, "the learner's call");
+    r = gr_run_fn(pids_dir_of_call, NULL, grader, sizeof grader, &own);
+    gr_assert_clean(r, "the grader's call");
+    cr_assert(strcmp(learner, mine) != 0, "a learner's call ran in the test's own cgroup %s", mine);
+    cr_assert_str_eq(grader, mine, "the grader's own code joined a cgroup (%s)", grader);
+    cr_assert(strncmp(gr_budget_mechanism(), "cgroup", 6) == 0, "after a call of the "
+              "grader's own code, the budget is named as %s", gr_budget_mechanism());
+}
+
 /* Above the calls, the phase's cgroup (grade.py) caps the tasks too, and
  * the user the tests run as can neither change that cap nor join it. */
 Test(sandbox, the_phase_cap_is_not_the_users)
