@@ -774,10 +774,11 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     sh->watch.test_pgid = getpgrp();
     p->shared = sh;
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come back to us to reap */
-    /* On cgroup v1, joining a cgroup waits out an RCU grace period: 10 to
-     * 19 ms of each call here, where the speedup judge's rounds make three
-     * calls of the grader's own code for each of the learner's.  Code
-     * that cannot fork past a cap needs none. */
+    /* Joining a cgroup takes the cgroups' thread-group lock for writing,
+     * which waits out an RCU grace period: 10 to 19 ms of each call here
+     * (cgroup v1), where the speedup judge's rounds make three calls of
+     * the grader's own code for each of the learner's.  Code that cannot
+     * fork past a cap needs none. */
     if (!p->lim.grader_code)
         make_cgroup(p);
     int out_fd = memfd_create("learner-stdout", MFD_CLOEXEC);
