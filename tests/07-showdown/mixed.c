@@ -316,14 +316,15 @@ Test(timing, finishes_within_the_measured_bound)
         verify(b, &o, r);
         best = tries == 0 || o.wall < best ? o.wall : best;
         runs++;
-        /* Clear by a wide margin, within 1.2 times the slowest kind alone:
+        /* Clear by a wide margin, within 1.3 times the slowest kind alone:
          * a runner that computes on one core takes at least the CPU jobs'
          * one-core time, twice their time on 2 cores (more on more), so on
-         * 2 cores only a parallel reference 1.6 times too slow could let
+         * 2 cores only a parallel reference 1.5 times too slow could let
          * it in here.  The references are then not measured again (1.6 s
          * saved here; GRADER_EARLY=0 measures them), and the bound below
-         * comes out the same. */
-        int clear = tries == 0 && best <= bound && best <= 1.2 * alone && gr_early();
+         * comes out the same.  (At 1.2, the solution's runs on an Intel VM
+         * came to 1.17 to 1.24 times: half of them measured again, 2 s.) */
+        int clear = tries == 0 && best <= bound && best <= 1.3 * alone && gr_early();
         /* Over the bound and half as slow again as the kinds one after
          * another: measured again, the references can only come out
          * faster (each is the better of its runs), so the verdict below
