@@ -41,6 +41,7 @@ struct balance {
     uint64_t lo, hi, chunk;
     int workers;
     const char *what;
+    long want; /* the count, where the test has it already; 0: counted here */
 };
 
 struct slice {
@@ -254,7 +255,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
     const char *env = getenv("GRADER_ROUNDS");
     int rounds = env && *env ? atoi(env) : 5;
     rounds = rounds < 1 ? 1 : rounds > BAL_MAX_ROUNDS ? BAL_MAX_ROUNDS : rounds;
-    long want = count_primes(b->lo, b->hi);
+    long want = b->want ? b->want : count_primes(b->lo, b->hi);
     double G = 0;
     int seen = 0, seen_time = 0; /* failures seen, the first on time */
     for (int attempt = 0; attempt < BAL_ATTEMPTS; attempt++) {

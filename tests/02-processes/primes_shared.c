@@ -112,10 +112,11 @@ Test(speedup, primes_shared_beats_static)
     j = (struct job){ lo, lo + 2000000, test_workers(), 10000 };
     describe(j, what, sizeof what);
     snprintf(what + strlen(what), sizeof what - strlen(what), " (seed %lu)", gr_seed());
-    precheck(call, &j, count_primes(j.lo, j.hi), j.n, what);
+    long want = count_primes(j.lo, j.hi); /* 0.28 s here: counted once */
+    precheck(call, &j, want, j.n, what);
     struct balance b = {
         .learner = call, .learner_arg = &j, .lo = j.lo, .hi = j.hi,
-        .chunk = j.chunk, .workers = j.n, .what = what,
+        .chunk = j.chunk, .workers = j.n, .what = what, .want = want,
     };
     gr_assert_beats_static(&b);
 }
