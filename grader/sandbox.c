@@ -775,7 +775,7 @@ int gr_start(struct gr_proc *p, gr_fn fn, void *arg, size_t out_size,
     p->shared = sh;
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come back to us to reap */
     /* Joining a cgroup takes the cgroups' thread-group lock for writing,
-     * which waits out an RCU grace period: 10 to 19 ms of each call here
+     * which can wait out an RCU grace period: 10 to 19 ms of each call here
      * (cgroup v1), where the speedup judge's rounds make three calls of
      * the grader's own code for each of the learner's.  Code that cannot
      * fork past a cap needs none. */
@@ -869,7 +869,8 @@ static enum gr_stop wait_child(struct gr_proc *p, int *status)
             return GR_STOP_TIMEOUT;
         if (tick % 20 == 0 && rss_mb(p->pid) > p->lim.mem_mb)
             return GR_STOP_MEMORY;
-        if (!p->lim.grader_code && tick % (p->cgroup[0] ? 20 : 200) == 10) /* a /proc walk costs more */
+        /* (a /proc walk, without a cgroup, costs more) */
+        if (!p->lim.grader_code && tick % (p->cgroup[0] ? 20 : 200) == 10)
             sample_tasks(p);
         struct timespec ts = { 0, 500000 }; /* 0.5 ms */
         nanosleep(&ts, NULL);

@@ -269,7 +269,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                                 s->out_size, "the sequential reference");
         gr_sampler_arm(&record); /* the learner's run only */
         struct sample w = learner(j, s->parallel, s->parallel_arg, got,
-                                s->out_size, s->what);
+                                  s->out_size, s->what);
         if (j->v == GR_PASS)
             note_cause(causes, z.cpu);
         if (j->v == GR_PASS && memcmp(ref, got, s->out_size) != 0)
@@ -332,7 +332,7 @@ static enum gr_verdict trace_once(const struct gr_speedup *s, const char *path,
                             s->out_size, "the sequential reference");
     gr_sampler_arm(&record);
     struct sample w = learner(&j, s->parallel, s->parallel_arg, got,
-                            s->out_size, s->what);
+                              s->out_size, s->what);
     free(ref);
     if (j.v != GR_PASS)
         return j.v;
