@@ -187,6 +187,66 @@ Test(timing, names_busy_waiting, .init = needs_two_cores)
            GR_CAUSE_BUSY, "CPU time of the sequential");
 }
 
+/* The classifier's order, on records written by hand: no thread runs,
+ * so these hold on any machine.  A run of `len` s, whose caller starts
+ * two workers at `start` s; worker 1 ends at `end1` s with `cpu1` s of
+ * CPU time, worker 2 at the end with `cpu2` s.  Both are on a CPU in
+ * every column they are alive. */
+static void hand_record(double len, double start, double end1, double cpu1,
+                        double cpu2)
+{
+    memset(&rec, 0, sizeof rec);
+    rec.length = len, rec.ncols = 100, rec.tick_s = len / 100, rec.root = 1;
+    rec.ntasks = 3;
+    rec.task[0] = (struct gr_task){ .pid = 1, .tid = 1, .cpu = 0.001, .last_run = 0 };
+    double end[3] = { 0, end1, len };
+    double cpu[3] = { 0, cpu1, cpu2 };
+    for (int i = 1; i < 3; i++) {
+        rec.task[i] = (struct gr_task){ .pid = 1, .tid = 1 + i, .born = start,
+                                        .died = end[i], .cpu = cpu[i],
+                                        .last_run = end[i] - rec.tick_s };
+        for (int c = 0; c < rec.ncols; c++) {
+            double t = c * rec.tick_s;
+            rec.state[i][c] = t >= start && t < end[i] ? GR_ST_RUN : GR_ST_GONE;
+        }
+    }
+}
+
+static enum gr_cause hand_cause(char *why, size_t n)
+{
+    return gr_diagnose(&rec, rec.task[1].cpu + rec.task[2].cpu, NULL, why, n);
+}
+
+/* reduction--late-start as a slow virtual CPU can record it: 150 ms of
+ * sleep, then an even split whose first worker ends at 84% of the run
+ * with 73% of the other's CPU time.  The late start cost 150 ms, the
+ * gap 36 ms: the late start is named. */
+Test(classify, a_late_start_outweighs_a_small_gap)
+{
+    char why[512];
+    hand_record(0.24, 0.15, 0.2, 0.036, 0.05);
+    enum gr_cause c = hand_cause(why, sizeof why);
+    cr_assert(c == GR_CAUSE_STARTUP, "a run that started its workers after "
+              "150 ms of 240 ms and ended them 36 ms apart was classified as "
+              "%s (%s), not start-up: the cause that cost more must be named; "
+              "re-run: make build/grader/sampler && ./build/grader/sampler "
+              "--filter 'classify/*'", gr_cause_name(c), why);
+}
+
+/* The other way round: a start 110 ms late, then one worker doing seven
+ * times the other's work, 350 ms longer. */
+Test(classify, a_large_gap_outweighs_a_late_start)
+{
+    char why[512];
+    hand_record(0.51, 0.11, 0.16, 0.05, 0.4);
+    enum gr_cause c = hand_cause(why, sizeof why);
+    cr_assert(c == GR_CAUSE_IMBALANCE, "a run that started its workers after "
+              "110 ms of 510 ms and ended them 350 ms apart was classified as "
+              "%s (%s), not imbalance: the cause that cost more must be named; "
+              "re-run: make build/grader/sampler && ./build/grader/sampler "
+              "--filter 'classify/*'", gr_cause_name(c), why);
+}
+
 /* The record itself: two workers and the caller, born in order, with
  * their CPU time, and the sampler's cost. */
 /* A pass every 4 ms or more often: half the 2 ms period (sampler.c), as
