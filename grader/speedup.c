@@ -154,6 +154,7 @@ struct medians {
     int clear_low;            /* stopped clear by far under the mark (stop.h) */
     int far_fast, one_core;   /* every round far too fast; on one core (stop.h) */
     double kw;                /* its work kernel's speedup / K (1 where none ran) */
+    int work_short;           /* rounds where that share was under WORK_SHARE */
 };
 
 static double share(struct sample x)
@@ -259,7 +260,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
     a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = p[0] = 1;
     uint64_t sink, div_iters = 0;
     struct gr_early_stop stop = { 0 };
-    int i = 0, far_fast = 1, one_core = 1;
+    int i = 0, far_fast = 1, one_core = 1, work_short = 0;
     while (i < rounds && j->v == GR_PASS) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");
         gr_sampler_arm(&record); /* sampled too: both sides bear its cost */
@@ -292,6 +293,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
          * suspect round: the divisions ran after it, and a moment of
          * sharing that was ending could let them reach the bar. */
         int work_ok = p[i] >= WORK_SHARE || (wk[0].step && S <= GR_NO_GAIN && kw >= bd.bar);
+        work_short += wk[0].step && p[i] < WORK_SHARE;
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */
         i++;
@@ -303,7 +305,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
                              median(d, n), median(e, n), median(f, n),
                              median(g, n), median(h, n), median(o, n),
                              gr_early() && gr_early_clear_low(&stop), early && far_fast,
-                             early && one_core, median(p, n) };
+                             early && one_core, median(p, n), work_short };
 }
 
 /* Size the kernel so that one worker takes about as long as the
@@ -382,7 +384,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
     double K = 0, single = 1, Kw = 0;
-    int failures = 0, passed = 0;
+    int failures = 0, passed = 0, unsure = 0;
     /* Causes add up over the attempts: a verdict measured twice names
      * what most of its rounds showed, not only the last two. */
     struct why y = { 0 };
@@ -413,6 +415,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * must be a small part: a fast count in the parent beside children
          * that only burn CPU shows up here. */
         int caller_works = s->children_work && m.par_own > CALLER_SHARE;
+        int slow = score < pass && !too_fast && !caller_works;
         if (score >= pass && m.par_cpu >= need_cpu && !too_fast && !caller_works) {
             passed = 1;
             msg[0] = '\0'; /* an earlier failure is outweighed */
@@ -429,6 +432,17 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * runs after), but a sequential version fails every time.  One
          * set whose every round was clear by far under it is enough
          * (stop.h, gr_early_clear_low). */
+        /* Where the test's own kind of work fell short of the chain in a
+         * round, this machine has moments when two such loops slow each
+         * other (docs/data/contention-intel.dat), and they are shorter than
+         * a round: the code's slow runs may be such moments, which the
+         * kernel, run before them, cannot show.  A slow set then does not
+         * count (reduction's solution failed one make test in four here,
+         * its slow rounds at about 1x beside the work kernel's 1.9x). */
+        if (slow && m.work_short) {
+            unsure += m.work_short;
+            continue;
+        }
         int one_core = !too_fast && !caller_works && score >= pass;
         int final = (score < pass && m.clear_low) || (too_fast && m.far_fast) ||
                     (one_core && m.one_core);
@@ -479,6 +493,15 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     free(ref);
     if (j.v == GR_FAIL || passed)
         return j.v;
+    if (unsure) {
+        reject(&j, GR_SKIP, "skipped as inconclusive: %s was under the mark "
+               "only in sets where the test's own kind of work fell short of "
+               "the calibration kernel (in %d rounds): on this machine two "
+               "such loops slow each other at moments (cores that share one "
+               "physical core), and its slow runs may have been such moments. "
+               "Re-run when it is idle: %s", s->what, unsure, gr_rerun());
+        return j.v;
+    }
     char own[256] = "";
     if (Kw < WORK_SHARE)
         snprintf(own, sizeof own, "; the test's own kind of work%s got %.0f%% "
