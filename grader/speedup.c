@@ -46,8 +46,6 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
  * speedup (grader.h; docs/data/fairness-work-kernel.dat); so does a
  * round that the divisions check (divisions() below). */
 #define WORK_SHARE 0.85
-/* ... and a slow set with such a kernel is final only under this S. */
-#define MOMENT_LEAST 0.8
 
 struct kernel {
     uint64_t iters;
@@ -447,13 +445,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         if (slow && m.work_short)
             unsure += m.work_short;
         int one_core = !too_fast && !caller_works && score >= pass;
-        /* With a kernel of its own work, the machine's moments (above)
-         * can hold a correct split near 1x for two rounds on end: such a
-         * set is final only where its code ran slower than one worker,
-         * which no moment explains (the solution's slow rounds here:
-         * 0.95x to 1.07x; one thread doing the sum: 0.4x to 0.7x). */
-        int moment = s->kernel_step && S >= MOMENT_LEAST;
-        int final = (score < pass && m.clear_low && !moment) || (too_fast && m.far_fast) ||
+        int final = (score < pass && m.clear_low) || (too_fast && m.far_fast) ||
                     (one_core && m.one_core);
         const char *twice = !final ? "measured twice"
                             : too_fast ? "each round over twice that"
