@@ -382,15 +382,23 @@ static void time_overlap(void *arg, void *out)
 }
 
 /* Four 100 ms tasks on four workers take about as long as one task, not
- * four times as long; judged against one task timed in the same run. */
+ * four times as long; judged against one task timed in the same run.  A
+ * pool that runs them one at a time is that slow in every run, while a
+ * stall of the machine hits one run (a solution once took 0.285 s in a
+ * make test here): up to three runs, and the first that overlaps passes. */
 Test(timing, pool_runs_tasks_at_the_same_time)
 {
     struct overlap o = { 0 };
     struct gr_limits lim = { .timeout_s = 5, .max_forks = 4 };
-    struct gr_run r = gr_run_fn(time_overlap, NULL, &o, sizeof o, &lim);
     const char *what = "4 workers, 4 tasks that sleep 100 ms";
-    gr_assert_clean(r, what);
-    cr_assert(o.ok, "%s: every task should succeed with its result", what);
+    for (int try = 0; try < 3; try++) {
+        o = (struct overlap){ 0 };
+        struct gr_run r = gr_run_fn(time_overlap, NULL, &o, sizeof o, &lim);
+        gr_assert_clean(r, what);
+        cr_assert(o.ok, "%s: every task should succeed with its result", what);
+        if (o.submit < 0.5 * o.one && o.four < 2 * o.one)
+            break;
+    }
     cr_assert_lt(o.submit, 0.5 * o.one, "%s: submitting 4 tasks took %.3f s, "
                  "where running one task took %.3f s: procpool_submit() must "
                  "return without waiting for the task", what, o.submit, o.one);
