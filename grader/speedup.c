@@ -259,14 +259,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
     /* read only when round 1 already failed */
     a[0] = b[0] = c[0] = d[0] = e[0] = f[0] = g[0] = h[0] = o[0] = p[0] = 1;
     uint64_t sink, div_iters = 0;
-    /* With a kernel of its own work, a set ends clear by far under the
-     * mark only after three such rounds: this machine's moments held a
-     * correct split near 1x through both rounds of a set, and failed it,
-     * once in 60 runs (fairness-work-moments.dat) and once in a fresh-clone
-     * make test.  Letting such a set go on instead of ending it let an
-     * uneven split pass (fairness-work-moments-final.dat); a third round
-     * of the same set gives no such chance, as its medians decide it. */
-    struct gr_early_stop stop = { .low_rounds = wk[0].step ? 3 : 2 };
+    struct gr_early_stop stop = { 0 };
     int i = 0, far_fast = 1, one_core = 1, work_short = 0;
     while (i < rounds && j->v == GR_PASS) {
         struct sample x = timed(j, kernel_run, &k1, &sink, sizeof sink, "calibration");

@@ -65,7 +65,6 @@ static inline int gr_check_work(double score, double pass, double par_cpu_s,
 
 struct gr_early_stop {
     int n, high, low, over, under;
-    int low_rounds; /* rounds a set clear by far under needs; 0: 2 */
 };
 
 /* Adds one round; 1 when the rounds so far allow a stop. */
@@ -78,9 +77,7 @@ static inline int gr_early_stop_round(struct gr_early_stop *s, double score,
     s->low &= fit && score <= pass - GR_EARLY_CLEAR;
     s->over += fit && score >= pass + GR_EARLY_MARGIN;
     s->under += fit && score <= pass - GR_EARLY_MARGIN;
-    int need_low = s->low_rounds ? s->low_rounds : 2;
-    return (s->n >= 2 && s->high) || (s->n >= need_low && s->low) ||
-           2 * s->over > planned ||
+    return (s->n >= 2 && (s->high || s->low)) || 2 * s->over > planned ||
            2 * s->under > planned;
 }
 
@@ -93,7 +90,7 @@ static inline int gr_early_stop_round(struct gr_early_stop *s, double score,
  * (docs/data/fairness-clear.dat compares the two rules). */
 static inline int gr_early_clear_low(const struct gr_early_stop *s)
 {
-    return s->n >= (s->low_rounds ? s->low_rounds : 2) && s->low;
+    return s->n >= 2 && s->low;
 }
 
 /* Two more failures that need no second set (gr_judge_speedup), where

@@ -399,22 +399,6 @@ Test(stop, clear_by_far_after_two_rounds)
     cr_assert_eq(stops_after(low, 2), 2, "two rounds 0.2 under the mark must stop");
 }
 
-/* With a kernel of its own work (speedup.c), a set clear by far under
- * the mark needs three such rounds; one clear by far over, still two. */
-Test(stop, a_low_set_with_a_work_kernel_needs_three_rounds)
-{
-    struct gr_early_stop st = { .low_rounds = 3 };
-    int stopped = 0, n = 0;
-    while (!stopped && n < 5)
-        stopped = gr_early_stop_round(&st, 0.5, 1, 0.75, 5), n++;
-    cr_assert_eq(n, 3, "rounds 0.25 under the mark stopped after %d, not 3", n);
-    cr_assert(gr_early_clear_low(&st), "three such rounds must be final");
-    struct gr_early_stop hi = { .low_rounds = 3 };
-    gr_early_stop_round(&hi, 0.96, 1, 0.75, 5);
-    cr_assert(gr_early_stop_round(&hi, 0.97, 1, 0.75, 5),
-              "two rounds 0.2 over the mark must still stop");
-}
-
 /* Near the mark: 3 of 5 rounds on one side fix the median. */
 Test(stop, decided_by_a_majority_of_the_rounds)
 {
