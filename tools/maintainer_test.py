@@ -156,6 +156,9 @@ def check_solutions(exercises, settings):
             record(False, f"solutions/{ex}", "no tests ran")
         for suite, test, status, msg in r["tests"]:
             name = f"solutions/{ex} {suite}/{test}"
+            if suite == "speedup" and status == "FAILED" and JUDGED in msg:
+                status, msg = judged_once_more(ex, f"{suite}/{test}", "solutions", settings,
+                                               "PASSED", msg)
             if status == "SKIPPED":
                 record(None, name, msg)
             else:
@@ -343,6 +346,28 @@ def must_name(path):
     return m.group(1).strip() if m else ""
 
 
+# A speedup verdict is a measurement: on a noisy VM (the Intel one of
+# docs/data/contention-intel.dat) a solution's fails, or a mutant's passes,
+# now and then (docs/data/fairness-work-moments.dat: 1 in 60 and 0 in 60
+# there, but fresh-clone runs saw each once).  make fairness measures how
+# often; here such a verdict is judged once more, the check holds only if
+# that one is right, and the first is printed either way.
+JUDGED = "calibration kernel"
+
+
+def judged_once_more(ex, test, tree, settings, right, msg):
+    """The status and message of `test` judged again, where the first
+    verdict (msg) was the wrong one; prints the first."""
+    binary = os.path.join(ROOT, "build", {"mutants": "mut"}.get(tree) or grade.BUILD_DIRS[tree], ex)
+    again = grade.run_exercise(ex, binary, tree, settings, only=[test])
+    for s, t, st, msg2 in again["tests"]:
+        if f"{s}/{t}" == test:
+            emit(f"          judged once more ({'right' if st == right else 'wrong again'}); "
+                 f"the first verdict: {msg[:300]}")
+            return st, msg2
+    return "FAILED" if right == "PASSED" else "PASSED", msg
+
+
 def once_more_if_inconclusive(m, test, st, msg, settings):
     """A timed test that skipped as inconclusive (the machine was busy for
     a moment) proves nothing about the mutant: it runs once more."""
@@ -427,6 +452,8 @@ def check_mutants(settings):
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
         for w in wanted:
             st, msg = once_more_if_inconclusive(m, w, *status.get(w, (None, "")), settings)
+            if st == "PASSED" and w.startswith("speedup/"):
+                st, msg = judged_once_more(m, w, "mutants", settings, "FAILED", "it passed")
             if st is None:
                 record(False, f"{name} fails {w}", "no such test")
             elif st == "SKIPPED":
