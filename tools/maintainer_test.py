@@ -216,6 +216,7 @@ def check_stubs(exercises, settings, points):
         else:
             record(True, name)
     check_unstarted_rule(settings)
+    check_once_more(settings)
     check_timed_pass()
 
 
@@ -249,6 +250,27 @@ def check_unstarted_rule(settings):
            and begun[ex]["tests"][-1][3] == "measured alone" and (ex, "timed") in calls,
            "a stub's timed tests run beside the others, and are run again alone "
            "when they measured something", f"stub: {stub_calls}; begun: {calls}, {begun[ex]['tests']}")
+
+
+def check_once_more(settings):
+    """judged_once_more, on made-up runs: a wrong first verdict is judged
+    again and the second decides; a second wrong one still fails."""
+    from unittest import mock
+    seen = []
+
+    def second(verdict):
+        def fake(ex, binary, tree, settings, tag="", only=None):
+            seen.append((ex, tree, only))
+            return {"tests": [("speedup", "t", verdict, "again")]}
+        return fake
+    with mock.patch.object(grade, "run_exercise", second("FAILED")):
+        caught = judged_once_more("x/m--bug", "speedup/t", "mutants", settings, "FAILED", "it passed")
+    with mock.patch.object(grade, "run_exercise", second("FAILED")):
+        still = judged_once_more("x/s", "speedup/t", "solutions", settings, "PASSED", "slow")
+    record(caught == ("FAILED", "again") and still == ("FAILED", "again")
+           and seen == [("x/m--bug", "mutants", ["speedup/t"]), ("x/s", "solutions", ["speedup/t"])],
+           "a wrong speedup verdict is judged once more, and the second decides",
+           f"mutant: {caught}, solution: {still}, runs: {seen}")
 
 
 def check_timed_pass():
