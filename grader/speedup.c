@@ -426,12 +426,6 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
             }
             break;
         }
-        /* A failure must be seen twice: a burst of load during one set of
-         * rounds can pull a good solution under the mark (the prefork
-         * solution once scored 0.66 on a quiet machine, 0.87-0.94 in the
-         * runs after), but a sequential version fails every time.  One
-         * set whose every round was clear by far under it is enough
-         * (stop.h, gr_early_clear_low). */
         /* Where the test's own kind of work fell short of the chain in a
          * round, this machine has moments when two such loops slow each
          * other (docs/data/contention-intel.dat), and they are shorter than
@@ -444,6 +438,12 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * in 10 beside a half-time load (fairness-work-moments-retry.dat). */
         if (slow && m.work_short)
             unsure += m.work_short;
+        /* A failure must be seen twice: a burst of load during one set of
+         * rounds can pull a good solution under the mark (the prefork
+         * solution once scored 0.66 on a quiet machine, 0.87-0.94 in the
+         * runs after), but a sequential version fails every time.  One
+         * set whose every round was clear by far under it is enough
+         * (stop.h, gr_early_clear_low). */
         int one_core = !too_fast && !caller_works && score >= pass;
         int final = (score < pass && m.clear_low) || (too_fast && m.far_fast) ||
                     (one_core && m.one_core);

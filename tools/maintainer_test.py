@@ -377,17 +377,23 @@ def must_name(path):
 JUDGED = "calibration kernel"
 
 
+def run_again(ex, test, tree, settings):
+    """(status, message) of `test` of `ex` run once more, or None where
+    the run holds no result for it."""
+    binary = os.path.join(ROOT, "build", {"mutants": "mut"}.get(tree) or grade.BUILD_DIRS[tree], ex)
+    again = grade.run_exercise(ex, binary, tree, settings, only=[test])
+    return next(((st, m) for s, t, st, m in again["tests"] if f"{s}/{t}" == test), None)
+
+
 def judged_once_more(ex, test, tree, settings, right, msg):
     """The status and message of `test` judged again, where the first
     verdict (msg) was the wrong one; prints the first."""
-    binary = os.path.join(ROOT, "build", {"mutants": "mut"}.get(tree) or grade.BUILD_DIRS[tree], ex)
-    again = grade.run_exercise(ex, binary, tree, settings, only=[test])
-    for s, t, st, msg2 in again["tests"]:
-        if f"{s}/{t}" == test:
-            emit(f"          judged once more ({'right' if st == right else 'wrong again'}); "
-                 f"the first verdict: {msg[:300]}")
-            return st, msg2
-    return "FAILED" if right == "PASSED" else "PASSED", msg
+    again = run_again(ex, test, tree, settings)
+    if not again:
+        return "FAILED" if right == "PASSED" else "PASSED", msg
+    emit(f"          judged once more ({'right' if again[0] == right else 'wrong again'}); "
+         f"the first verdict: {msg[:300]}")
+    return again
 
 
 def once_more_if_inconclusive(m, test, st, msg, settings):
@@ -395,12 +401,11 @@ def once_more_if_inconclusive(m, test, st, msg, settings):
     a moment) proves nothing about the mutant: it runs once more."""
     if st != "SKIPPED" or "inconclusive" not in msg:
         return st, msg
-    again = grade.run_exercise(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
-                               only=[test])
-    for s, t, st2, msg2 in again["tests"]:
-        if f"{s}/{t}" == test:
-            return st2, msg2 if st2 != "SKIPPED" else f"{msg2} (twice; the first time: {msg})"
-    return st, msg
+    again = run_again(m, test, "mutants", settings)
+    if not again:
+        return st, msg
+    st2, msg2 = again
+    return st2, msg2 if st2 != "SKIPPED" else f"{msg2} (twice; the first time: {msg})"
 
 
 def build_each(muts):

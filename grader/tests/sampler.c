@@ -212,9 +212,17 @@ static void hand_record(double len, double start, double end1, double cpu1,
     }
 }
 
-static enum gr_cause hand_cause(char *why, size_t n)
+/* The record hand_record() wrote, described as `what`, must be
+ * classified as `want`. */
+static void expect_hand_cause(const char *what, enum gr_cause want)
 {
-    return gr_diagnose(&rec, rec.task[1].cpu + rec.task[2].cpu, NULL, why, n);
+    char why[512];
+    enum gr_cause c = gr_diagnose(&rec, rec.task[1].cpu + rec.task[2].cpu, NULL,
+                                  why, sizeof why);
+    cr_assert(c == want, "%s was classified as %s (%s), not %s: the cause that "
+              "cost more must be named; re-run: make build/grader/sampler && "
+              "./build/grader/sampler --filter 'classify/*'", what,
+              gr_cause_name(c), why, gr_cause_name(want));
 }
 
 /* reduction--late-start as a slow virtual CPU can record it: 150 ms of
@@ -223,28 +231,18 @@ static enum gr_cause hand_cause(char *why, size_t n)
  * gap 36 ms: the late start is named. */
 Test(classify, a_late_start_outweighs_a_small_gap)
 {
-    char why[512];
     hand_record(0.24, 0.15, 0.2, 0.036, 0.05);
-    enum gr_cause c = hand_cause(why, sizeof why);
-    cr_assert(c == GR_CAUSE_STARTUP, "a run that started its workers after "
-              "150 ms of 240 ms and ended them 36 ms apart was classified as "
-              "%s (%s), not start-up: the cause that cost more must be named; "
-              "re-run: make build/grader/sampler && ./build/grader/sampler "
-              "--filter 'classify/*'", gr_cause_name(c), why);
+    expect_hand_cause("a run that started its workers after 150 ms of 240 ms "
+                      "and ended them 36 ms apart", GR_CAUSE_STARTUP);
 }
 
 /* The other way round: a start 110 ms late, then one worker doing seven
  * times the other's work, 350 ms longer. */
 Test(classify, a_large_gap_outweighs_a_late_start)
 {
-    char why[512];
     hand_record(0.51, 0.11, 0.16, 0.05, 0.4);
-    enum gr_cause c = hand_cause(why, sizeof why);
-    cr_assert(c == GR_CAUSE_IMBALANCE, "a run that started its workers after "
-              "110 ms of 510 ms and ended them 350 ms apart was classified as "
-              "%s (%s), not imbalance: the cause that cost more must be named; "
-              "re-run: make build/grader/sampler && ./build/grader/sampler "
-              "--filter 'classify/*'", gr_cause_name(c), why);
+    expect_hand_cause("a run that started its workers after 110 ms of 510 ms "
+                      "and ended them 350 ms apart", GR_CAUSE_IMBALANCE);
 }
 
 /* The record itself: two workers and the caller, born in order, with
