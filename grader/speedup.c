@@ -47,6 +47,16 @@ enum { MAX_ROUNDS = 15, ATTEMPTS = 3 };
  * round that the divisions check (divisions() below). */
 #define WORK_SHARE 0.85
 
+/* What a parallel version looks like in those moments (below): reduction's
+ * solution ran at 0.95x to 1.07x the reference's speed there, with 1.3 to
+ * 1.9 times its CPU time.  Code that runs on one core at a time (one
+ * worker, a lock around the work, a late start, the caller doing the
+ * sum) uses about its wall time in CPU, and a shared atomic counter ran
+ * at 0.07x to 0.14x, far slower than any such moment made the solution:
+ * their slow sets still fail. */
+#define MOMENT_CPU 1.2   /* CPU time / wall time of the learner's runs */
+#define MOMENT_SPEED 0.6 /* its speed / the reference's */
+
 struct kernel {
     uint64_t iters;
     int workers;
@@ -430,13 +440,15 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
          * round, this machine has moments when two such loops slow each
          * other (docs/data/contention-intel.dat), and they are shorter than
          * a round: the code's slow runs may be such moments, which the
-         * kernel, run before them, cannot show.  Such a slow set stops the
-         * judging where a failure would, but cannot fail it: the verdict
+         * kernel, run before them, cannot show.  Such a slow set, where
+         * the code used the cores as a parallel version does there
+         * (MOMENT_CPU, MOMENT_SPEED), stops the judging where a failure
+         * would, but cannot fail it: the verdict
          * is then inconclusive (reduction's solution failed one make test
          * in four here, its slow rounds near 1x beside the work kernel's
          * 1.9x).  Measuring again instead let an uneven split pass 3 times
          * in 10 beside a half-time load (fairness-work-moments-retry.dat). */
-        if (slow && m.work_short)
+        if (slow && m.work_short && m.par_cpu >= MOMENT_CPU && S >= MOMENT_SPEED)
             unsure += m.work_short;
         /* A failure must be seen twice: a burst of load during one set of
          * rounds can pull a good solution under the mark (the prefork

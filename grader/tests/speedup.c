@@ -168,32 +168,56 @@ static uint64_t moments_step(uint64_t i)
     return contended_run && (i & 15) == 0 ? contended_step(i) : i ^ (i >> 7);
 }
 
-/* A sequential version is slow in every set, and each set holds a round
- * where its kind of work fell short: the verdict is inconclusive, not a
- * failure.  It used to fail here in two sets, as reduction's solution was
- * failed in its slow moments. */
-Test(speedup, slow_sets_with_a_short_work_kernel_cannot_fail)
+/* Parallel work that gains nothing here: the count on every core, done
+ * twice.  It uses the cores as reduction's solution did in the machine's
+ * moments of contention (near 1x, with more CPU time than wall time). */
+static void parallel_twice(void *arg, void *out)
 {
-    needs_two_cores();
+    long a = count_primes_threads(0, SMALL_N, *(int *)arg, 1000);
+    long b = count_primes_threads(0, SMALL_N, *(int *)arg, 1000);
+    *(long *)out = a == b ? a : -1;
+}
+
+/* `code` judged in sets of 3 rounds that never stop early, each holding
+ * a round where the work kernel fell short (moments_step). */
+static enum gr_verdict judge_moments(gr_fn code, char *msg, size_t n)
+{
     kernel_runs = mmap(NULL, sizeof *kernel_runs, PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert(kernel_runs != MAP_FAILED, "mmap: %s", strerror(errno));
+    *kernel_runs = 0;
     setenv("GRADER_EARLY", "0", 1); /* this test's process only */
     static int workers;
     workers = usable_cores();
     struct gr_speedup s = {
-        .parallel = small_sequential, .parallel_arg = &workers,
+        .parallel = code, .parallel_arg = &workers,
         .sequential = small_sequential, .out_size = sizeof(long), .workers = workers,
         .what = "primes", .rounds = 3, .kernel_step = moments_step,
     };
-    char msg[1024];
-    enum gr_verdict v = gr_judge_speedup(&s, msg, sizeof msg);
+    enum gr_verdict v = gr_judge_speedup(&s, msg, n);
     munmap(kernel_runs, sizeof *kernel_runs);
+    unsetenv("GRADER_EARLY");
     if (v == GR_SKIP && strstr(msg, "too busy"))
         cr_skip_test("%s", msg); /* the chain kernel itself could not judge */
-    cr_assert_eq(v, GR_SKIP, "slow sets failed the code where the test's own work "
+    return v;
+}
+
+/* Parallel code that is slow in every set, each holding a round where
+ * its kind of work fell short: the verdict is inconclusive, not a
+ * failure (reduction's solution was failed so in its slow moments).  A
+ * sequential version in the same sets still fails: it runs on one core,
+ * as no moment of contention makes parallel code do. */
+Test(speedup, slow_sets_with_a_short_work_kernel_cannot_fail)
+{
+    needs_two_cores();
+    char msg[1024];
+    enum gr_verdict v = judge_moments(parallel_twice, msg, sizeof msg);
+    cr_assert_eq(v, GR_SKIP, "slow sets failed parallel code where the test's own work "
                  "kernel fell short in one of their rounds: %s", msg);
     cr_assert(strstr(msg, "such moments"), "the skip does not name the moments: %s", msg);
+    v = judge_moments(small_sequential, msg, sizeof msg);
+    cr_assert_eq(v, GR_FAIL, "a sequential version was let off as a moment of contention "
+                 "(it ran on one core): %s", msg);
 }
 
 /* A sequential count, done twice, beside a second thread that spins until
