@@ -340,7 +340,7 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
         if (clear == 2)
             snprintf(twice, sizeof twice, "in every round, by %.1f or more under "
                      "the mark", BAL_CLEAR);
-        snprintf(msg, n, "%s: %s, %s. On %d workers, a "
+        int len = snprintf(msg, n, "%s: %s, %s. On %d workers, a "
                  "static split of [%llu, %llu) took %.3f s and dynamic "
                  "chunks %.3f s (%.2fx faster) in the same run; yours took "
                  "%.3f s (%.2fx faster than static, %.2fx needed; medians of "
@@ -354,6 +354,8 @@ static enum gr_verdict judge_balance(struct balance *b, char *msg, size_t n)
                  b->workers, (unsigned long long)b->lo,
                  (unsigned long long)b->hi, s, d, G, l, gain,
                  1 + 0.5 * (G - 1), done, bal_cause(&why, calm, cause, sizeof cause));
+        if (len >= (int)n && n > 4) /* a cut sentence says so */
+            memcpy(msg + n - 4, "...", 4);
         return GR_FAIL;
     }
     if (seen) {

@@ -214,7 +214,7 @@ Test(spawner, many_jobs)
 {
     struct batch b = { 0 };
     struct seen s;
-    static char num[MAXJ][8];
+    static char num[MAXJ][12]; /* any int */
     for (int i = 0; i < 30; i++) {
         snprintf(num[i], sizeof num[i], "%d", i);
         add(&b, "sh", "-c", "sleep 0.0$(($0 % 5)); echo job $0; exit $0", num[i]);

@@ -48,7 +48,7 @@ static struct call make_call(int port, int n, int conns, int workers)
 {
     struct call c = { port, n, conns, workers, { { 0 } } };
     for (int i = 0; i < n; i++)
-        snprintf(c.req[i], sizeof c.req[i], "item %d", i);
+        snprintf(c.req[i], sizeof c.req[i], "item %u", (unsigned)i); /* fits 16 bytes */
     return c;
 }
 
