@@ -222,6 +222,9 @@ Test(race, no_data_race)
     gr_assert_no_race("", 20);
 }
 
+/* The timing test below drives both queues from loops in this file (Makefile): */
+// timed code here: -O2
+
 /* ---- throughput against the chapter's mutex queue ---------------------- */
 
 enum { ITEMS = 200000, QCAP = 256, ROUNDS = 5 };
