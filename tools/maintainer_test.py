@@ -28,6 +28,7 @@ It ends with one line: "N passed, N failed".  While writing a chapter,
 import concurrent.futures
 import contextlib
 import fcntl
+import glob
 import json
 import os
 import re
@@ -1385,6 +1386,17 @@ def second_lane(trees_built, points, settings):
         check_kit(points, settings, trees_built)
 
 
+def check_no_leftover_folders(start):
+    """The tests' temporary folders (readfiles's, the only test that makes
+    one) are gone once every test has ended, failed ones included: the
+    unsolved exercise's run stops at a failed assertion every time."""
+    left = [p for p in glob.glob("/tmp/readfiles-*")
+            if os.path.isdir(p) and os.stat(p).st_mtime >= start]
+    record(not left, "the tests left no temporary folder in /tmp",
+           f"{len(left)} left, e.g. {left[:2]}: a test stopped before removing its "
+           "folder (tests/06-io-uring/readfiles.c's .fini = clean_dir); re-run: make test STAGE=k")
+
+
 def alone_time(path, ours):
     """One line: how long the timed suites held the machine alone."""
     holds = []
@@ -1454,6 +1466,7 @@ def main():
         lane.run()
     for line in lines:
         print(line)
+    check_no_leftover_folders(start)
     end = time.time()
     print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
     print(alone_time(os.environ["GRADER_LOCKLOG"], os.environ["GRADER_LOCKLOG"] == locklog))
