@@ -38,10 +38,14 @@ PYTHON := python3
 # folder goes first on PATH for everything make runs, as the shim itself
 # does before it starts python (`pyenv exec`); where python3 is already
 # the interpreter, nothing changes.
+# (Asked once: the makes that grade.py starts inherit both.)
+ifeq ($(origin PY_DIR),undefined)
 PY_DIR := $(shell python3 -c 'import os, sys; print(os.path.dirname(sys.executable))' 2>/dev/null)
+export PY_DIR
 ifneq ($(PY_DIR),)
 ifneq ($(dir $(shell command -v python3)),$(PY_DIR)/)
 export PATH := $(PY_DIR):$(PATH)
+endif
 endif
 endif
 NPROC  := $(shell nproc 2>/dev/null || echo 2)
