@@ -91,18 +91,11 @@ static void make_dir(void)
     cr_assert(mkdtemp(dir), "the test could not make a temporary folder");
 }
 
-static void remove_dir(struct job *j)
-{
-    for (int i = 0; i < j->n; i++)
-        unlink(j->path[i]);
-    if (rmdir(dir) == 0)
-        dir[0] = '\0';
-}
-
-/* Every test's .fini: a test that stops at a failed assertion before its
- * remove_dir() still leaves no folder in /tmp (the unsolved exercise's
- * run did, in every make test and every student's make check).  The folder holds only the test's files and, at most, one empty
- * folder of its own. */
+/* Removes the folder and everything in it: the test's files and, at
+ * most, one empty folder of its own.  Each test calls it once its runs
+ * are done, and again as its .fini, so that a test stopped by a failed
+ * assertion leaves no folder in /tmp either (the unsolved exercise's run
+ * did, in every make test and every student's make check). */
 static void clean_dir(void)
 {
     if (!dir[0])
@@ -273,7 +266,7 @@ Test(readfiles, contents_in_list_order, .fini = clean_dir)
     for (int i = 0; i < n; i++) /* file 7 is bigger than its buffer */
         regular(&j, i, size[i], i == 7 ? 50000 : size[i] + 100);
     struct gr_run run = run_fed(call, &j, r, 0, 0);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of 10 regular files with depth 4");
     cr_assert(r->rc == 0, "read_files() of 10 regular files returned %d, expected 0", r->rc);
     cr_assert(uw->submits > 0, "read_files() read 10 files without calling io_uring_submit() "
@@ -297,7 +290,7 @@ Test(readfiles, depth_one_and_no_files, .fini = clean_dir)
     j.n = 0;
     run = run_fed(call, &j, r, 0, 0);
     j.n = 3;
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of an empty list");
     cr_assert(r->rc == 0, "read_files() of an empty list returned %d, expected 0", r->rc);
 }
@@ -314,8 +307,7 @@ Test(readfiles, errors_are_per_file, .fini = clean_dir)
     unlink(j.path[3]); /* a folder: opens, but read() fails with EISDIR */
     cr_assert(mkdir(j.path[3], 0700) == 0, "the test could not make a folder");
     struct gr_run run = run_fed(call, &j, r, 0, 0);
-    rmdir(j.path[3]);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of 5 files, one missing and one a folder");
     cr_assert(r->res[1] == -ENOENT, "file 1 of 5 does not exist; its result was %zd, "
               "expected -ENOENT (%d)", r->res[1], -ENOENT);
@@ -335,7 +327,7 @@ Test(readfiles, short_reads_are_resumed, .fini = clean_dir)
     for (int i = 0; i < 3; i++)
         fifo(&j, i);
     struct gr_run run = run_fed(call, &j, r, 5, 20);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of 3 FIFOs fed 4 KiB at a time");
     for (int i = 0; i < 3; i++)
         check_file(&j, r, i, 5 * CHUNK, "a FIFO fed 4 KiB every 20 ms");
@@ -352,7 +344,7 @@ Test(readfiles, keeps_depth_in_flight, .fini = clean_dir)
     for (int i = 0; i < j.n; i++)
         fifo(&j, i);
     struct gr_run run = run_fed(call, &j, r, 3, 30);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of 12 FIFOs with depth 8");
     cr_assert(uw->submits > 0, "read_files() never called io_uring_submit() or "
               "io_uring_submit_and_wait(): the reads must go through the ring");
@@ -381,7 +373,7 @@ static double timed_read(int reference, struct result *r)
     for (int i = 0; i < FILES; i++)
         fifo(&j, i);
     struct gr_run run = run_fed(reference ? call_sequential : call, &j, r, CHUNKS, GAP);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, reference ? "the one-at-a-time reference" : "read_files()");
     for (int i = 0; i < FILES; i++)
         check_file(&j, r, i, CHUNKS * CHUNK, "a FIFO fed 4 KiB every 15 ms");
@@ -448,7 +440,7 @@ Test(skip, said_when_io_uring_is_off, .fini = clean_dir)
     make_dir();
     regular(&j, 0, 100, 200);
     struct gr_run run = run_fed(call, &j, r, 0, 0);
-    remove_dir(&j);
+    clean_dir();
     gr_assert_clean(run, "read_files() of one file");
     check_file(&j, r, 0, 100, "regular");
     const char *bad = uw_forced_skip("readfiles/contents_in_list_order");
