@@ -77,6 +77,7 @@ TEST_G      := -g1
 # reduction's reference loop took 0.98 to 1.06 times as long as at -O2
 # (quartiles of 41 interleaved runs, twice), a shift the judge would
 # take for the learner's.  The grader's own tests stay at -O2 too.
+# (Only the compiles read the marker: a link needs no level.)
 TEST_O      := -O1
 test_o       = $(if $(shell grep -ls '^// timed code here: -O2' $1),-O2,$(TEST_O))
 # gold, from binutils, links an ASan test program in a third of the time
@@ -274,7 +275,7 @@ $(B)/lo/%.tsan.o: %.c $(B)/lo/%.vet
 # take seconds to compile, the code under test a fraction of one.  (The
 # object is renamed into place: the grader runs one make per exercise, and
 # two of them may build it at once.)
-test_cc   = $(CC) $(TEST_CFLAGS) $(TEST_G) $(call test_o,tests/$2.c) -Iexercises/$(dir $2) -DEXERCISE='"$2"'
+test_cc   = $(CC) $(TEST_CFLAGS) $(TEST_G) -Iexercises/$(dir $2) -DEXERCISE='"$2"'
 test_link = $(test_cc) $(B)/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
 tsan_link = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) \
             tests/$2.tsan.c $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
@@ -325,7 +326,7 @@ $(B)/sum/test/%.sum: FORCE
 $(B)/testobj/%.o: tests/%.c $(HEADERS) $$(wildcard exercises/$$(dir $$*)*.h tests/$$(dir $$*)*.h) \
                   $(B)/sum/test/%.sum
 	@mkdir -p $(@D)
-	$(call test_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+	$(call test_cc,,$*) $(call test_o,$<) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 $(B)/check/%: $(B)/testobj/%.o $(B)/testobj/%.tests $$(call lo,exercises/$$*.c,san) $(B)/san/lib.a \
               $$(wildcard exercises/$$(dir $$*)*.h) $(B)/sum/check/%.sum $$(call tsan_of,same,$$*,$(B)/check/$$*)
@@ -355,7 +356,7 @@ hid_tsan_src = $(firstword $(wildcard $(call hid,$1).tsan.c tests/$1.tsan.c))
 hid_tsan     = $(if $(call hid_tsan_src,$2),$1/$2.tsan)
 hid_sources  = $1/$2.c $(call hid,$2).c $(call hid,$2).tsan.c tests/$2.tsan.c \
                exercises/$(dir $2)*.h tests/$(dir $2)*.h tests/$(dir $2)hidden/*.h
-hidden_cc    = $(CC) $(TEST_CFLAGS) $(TEST_G) $(call test_o,$(call hid,$2).c) -Iexercises/$(dir $2) -Itests/$(dir $2) -DEXERCISE='"$2"'
+hidden_cc    = $(CC) $(TEST_CFLAGS) $(TEST_G) -Iexercises/$(dir $2) -Itests/$(dir $2) -DEXERCISE='"$2"'
 hidden_link  = $(hidden_cc) $(B)/hidden/testobj/$2.o $1 $(B)/san/lib.a $(TEST_LDLIBS) -o $@
 hidden_tsan  = $(CC) $(TSAN_CFLAGS) -Iexercises/$(dir $2) -Itests/$(dir $2) \
                $(call hid_tsan_src,$2) $1 $(B)/tsan/lib.a $(LDLIBS) -o $@
@@ -369,7 +370,7 @@ $(B)/sum/htest/%.sum: FORCE
 
 $(B)/hidden/testobj/%.o: $$(call hid,$$*).c $(HEADERS) $(B)/sum/htest/%.sum
 	@mkdir -p $(@D)
-	$(call hidden_cc,,$*) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+	$(call hidden_cc,,$*) $(call test_o,$<) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 $(B)/hidden/testobj/%.tests: $(B)/hidden/testobj/%.o $(B)/san/lib.a $(B)/contract/$$(call ex_chapter,$$*).keep
 	$(call list_tests,$<,$*)
 
