@@ -37,7 +37,7 @@ static inline int gr_mpi_stop_round(struct gr_early_stop *st, const double t[4],
 {
     double K = t[0] / t[1], score = t[2] / t[3] / K;
     int fit = gr_mpi_round_fit(t, k1_own, seq_own, bar);
-    return gr_early_stop_round(st, gr_stop_score(score, t[2] / t[3], pass), fit, pass, planned);
+    return gr_early_stop_round(st, gr_stop_score(score, t[2] / t[3], 0, pass), fit, pass, planned);
 }
 #define GR_MPI_MAX_RANKS 256
 #define GR_MPI_ANY (-1)  /* MPI_ANY_SOURCE or MPI_ANY_TAG */

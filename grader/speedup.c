@@ -290,7 +290,8 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
         e[i] = share(w), f[i] = share(y), g[i] = share(x), h[i] = share(z);
         o[i] = w.own;
         double K = x.wall / y.wall, S = z.wall / w.wall, score = S / K;
-        double judged = gr_stop_score(score, S, bd.pass); /* stop.h */
+        int one = gr_on_one_core(e[i], f[i], bd.eff); /* stop.h */
+        double judged = gr_stop_score(score, S, one, bd.pass);
         int suspect = !wk[0].step && gr_check_work(score, bd.pass, w.cpu, z.cpu);
         if (suspect && j->v == GR_PASS)
             kw = divisions(j, s->check_step, &div_iters, z.wall, bd.eff);
@@ -302,7 +303,8 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
          * slow each other (docs/data/contention.dat) need not pass.  Not a
          * suspect round: the divisions ran after it, and a moment of
          * sharing that was ending could let them reach the bar. */
-        int work_ok = p[i] >= WORK_SHARE || (wk[0].step && S <= GR_NO_GAIN && kw >= bd.bar);
+        int work_ok = p[i] >= WORK_SHARE ||
+                      (wk[0].step && (S <= GR_NO_GAIN || one) && kw >= bd.bar);
         work_short += wk[0].step && p[i] < WORK_SHARE;
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */

@@ -462,15 +462,30 @@ Test(stop, far_too_fast_or_on_one_core_in_every_round_is_final)
 
 Test(stop, a_round_with_no_gain_is_clear_by_far)
 {
-    cr_assert_float_eq(gr_stop_score(0.57, 1.0, 0.75), 0.55, 1e-9, "no gain: clear by far");
-    cr_assert_float_eq(gr_stop_score(0.57, 1.2, 0.75), 0.57, 1e-9, "some gain: its score");
-    cr_assert_float_eq(gr_stop_score(0.3, 1.0, 0.75), 0.3, 1e-9, "already clear: its score");
-    cr_assert_float_eq(gr_stop_score(0.55, 1.05, 0.5), 0.55, 1e-9,
+    cr_assert_float_eq(gr_stop_score(0.57, 1.0, 0, 0.75), 0.55, 1e-9, "no gain: clear by far");
+    cr_assert_float_eq(gr_stop_score(0.57, 1.2, 0, 0.75), 0.57, 1e-9, "some gain: its score");
+    cr_assert_float_eq(gr_stop_score(0.3, 1.0, 0, 0.75), 0.3, 1e-9, "already clear: its score");
+    cr_assert_float_eq(gr_stop_score(0.55, 1.05, 0, 0.5), 0.55, 1e-9,
                        "a pass under a lowered mark keeps its score");
     struct gr_early_stop st = { 0 };
     for (int i = 0; i < 2; i++)
-        gr_early_stop_round(&st, gr_stop_score(0.57, 1.0, 0.75), 1, 0.75, 5);
+        gr_early_stop_round(&st, gr_stop_score(0.57, 1.0, 0, 0.75), 1, 0.75, 5);
     cr_assert(gr_early_clear_low(&st), "two fit rounds without gain are a final failure");
+}
+
+/* A failing round on one core is no gain too, whatever its speed over the
+ * reference: reduction's caller-sums mutant ran 1.15x it on one core. */
+Test(stop, a_failing_round_on_one_core_is_clear_by_far)
+{
+    cr_assert(gr_on_one_core(1.01, 1.88, 2), "CPU 1.01x its wall time beside the kernel's 1.88x");
+    cr_assert(!gr_on_one_core(1.3, 1.88, 2), "CPU 1.3x its wall time: some of it parallel");
+    cr_assert(!gr_on_one_core(1.01, 1.5, 2), "the kernel got 1.5x: the cores were not there");
+    cr_assert_float_eq(gr_stop_score(0.62, 1.15, 1, 0.75), 0.55, 1e-9,
+                       "1.15x on one core: clear by far");
+    cr_assert_float_eq(gr_stop_score(0.62, 1.15, 0, 0.75), 0.62, 1e-9,
+                       "1.15x on more than one core: its score");
+    cr_assert_float_eq(gr_stop_score(0.72, 1.3, 1, 0.75), 0.72, 1e-9,
+                       "within the margin of the mark: its score");
 }
 
 /* Only rounds that all scored 0.2 or more under the mark, on a machine
