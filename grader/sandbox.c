@@ -472,8 +472,9 @@ static void walk_children(struct gr_run *r)
 {
     int n = 0;
     struct proc_info *v = all_procs(&n);
+    pid_t me = getpid();
     for (int i = 0; i < n; i++)
-        if (v[i].ppid == getpid())
+        if (v[i].ppid == me)
             count_child(r, &v[i]);
     free(v);
 }
@@ -971,16 +972,22 @@ static int sweep_cgroup(struct gr_proc *p)
 static int sweep_descendants(struct gr_proc *p)
 {
     int escaped = 0;
+    pid_t me = getpid(); /* once: in the loop below it was n x n system
+                          * calls, 16,000 for 126 processes, after every
+                          * call of the grader's own code */
     for (int pass = 0; pass < 200; pass++) {
         int n = 0, found = 0;
         struct proc_info *v = all_procs(&n);
         char *mine = calloc(n ? n : 1, 1); /* descendant of this process */
         for (int grew = 1; grew && mine;) {
             grew = 0;
-            for (int i = 0; i < n; i++)
-                for (int j = 0; !mine[i] && j < n; j++)
-                    if (v[i].ppid == getpid() || (mine[j] && v[i].ppid == v[j].pid))
-                        mine[i] = grew = 1;
+            for (int i = 0; i < n; i++) {
+                int in = !mine[i] && v[i].ppid == me;
+                for (int j = 0; !mine[i] && !in && j < n; j++)
+                    in = mine[j] && v[i].ppid == v[j].pid;
+                if (in)
+                    mine[i] = grew = 1;
+            }
         }
         for (int i = 0; mine && i < n; i++) {
             if (!mine[i] || v[i].pgrp == getpgrp() || is_live(v[i].pgrp))
@@ -1054,8 +1061,15 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
      * still binds, and a cap found changed fails the call. */
     int tampered = counted && (read_number(p->cgroup, "pids.max", "") != p->lim.max_tasks ||
                                peak > p->lim.max_tasks);
-    int escaped = p->pid <= 0 ? 0 : p->cgroup[0] && sh->in_cgroup
-                                        ? sweep_cgroup(p) : sweep_descendants(p);
+    /* The grader's own code (a kernel, a reference) that forked nothing
+     * left nothing to find, and the walk of /proc cost 1.6 ms a call
+     * beside 72 processes here and 2.5 ms beside 222 (8.5 ms before its
+     * getpid() left the loop; docs/data/sweep-cost.dat): five such calls
+     * in every round of a speedup judge.  Learner code is always swept,
+     * as a raw clone() passes the fork counter. */
+    int trusted_alone = p->lim.grader_code && atomic_load(&sh->forks) == 0;
+    int escaped = p->pid <= 0 || trusted_alone ? 0
+                  : p->cgroup[0] && sh->in_cgroup ? sweep_cgroup(p) : sweep_descendants(p);
     reap_killed();
     if (p->cgroup[0] && !sh->in_cgroup)
         rmdir(p->cgroup);

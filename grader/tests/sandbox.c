@@ -352,6 +352,20 @@ Test(sandbox, daemon_is_reported_and_killed)
               "the call, with %s", (int)daemon, gr_containment());
 }
 
+/* The grader's own calls join no cgroup (sandbox.c), so the same escape
+ * is found by the walk of /proc, which such a call skips only where it
+ * forked nothing: this one forked twice. */
+Test(sandbox, daemon_of_a_grader_call_is_found_by_the_proc_walk)
+{
+    pid_t daemon = 0;
+    struct gr_limits lim = { .grader_code = 1 };
+    struct gr_run r = gr_run_fn(daemonise, NULL, &daemon, sizeof daemon, &lim);
+    cr_assert_eq(r.outcome, GR_ESCAPED, "outcome %d, problem: %s", r.outcome, r.problem);
+    cr_assert_gt(daemon, 0, "the daemon never reported its pid");
+    cr_assert(kill(daemon, 0) != 0, "the daemon (pid %d) is still alive after the call",
+              (int)daemon);
+}
+
 /* fork() through syscall(): the fork wrapper never sees it. */
 static void raw_fork_bomb(void *arg, void *out)
 {
