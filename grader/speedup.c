@@ -396,7 +396,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
     double K = 0, single = 1, Kw = 0;
-    int failures = 0, passed = 0, unsure = 0;
+    int failures[2] = { 0, 0 }, passed = 0, unsure = 0; /* under, over (stop.h) */
     /* Causes add up over the attempts: a verdict measured twice names
      * what most of its rounds showed, not only the last two. */
     struct why y = { 0 };
@@ -499,8 +499,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    s->what, m.par_cpu, workers, m.kn_cpu,
                    final ? "in each round" : "measured twice",
                    cause_of(&y, why, sizeof why));
-        failures += final ? 2 : 1;
-        if (failures >= 2) {
+        if (gr_failed_twice(failures, too_fast, final)) {
             if (!unsure)
                 j.v = GR_FAIL;
             break;
@@ -509,6 +508,14 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     free(ref);
     if (j.v == GR_FAIL || passed)
         return j.v;
+    if (failures[0] && failures[1] && !unsure) {
+        reject(&j, GR_SKIP, "skipped as inconclusive: %s failed one set of rounds "
+               "under the mark and another faster than %d workers can give the "
+               "reference's method: code cannot be both, so this machine's cores ran "
+               "at different speeds in those sets. Re-run when it is idle: %s",
+               s->what, eff, gr_rerun());
+        return j.v;
+    }
     if (unsure) {
         reject(&j, GR_SKIP, "skipped as inconclusive: %s was under the mark, "
                "but in sets where the test's own kind of work fell short of "

@@ -129,4 +129,19 @@ static inline void gr_final_kind(int *far_fast, int *one_core, int fit, double S
     *one_core &= fit && gr_on_one_core(par_cpu, kn_cpu, eff);
 }
 
+/* A failure must be seen twice (gr_judge_speedup), in one direction:
+ * under the mark (too slow, not parallel, the work in the caller) or over
+ * what N workers can give (too fast, a different algorithm).  Code cannot
+ * be both, so a set of each is the machine, not the code: on the Intel
+ * VM, reduction's uneven-split mutant failed one set under the mark and
+ * the next at 2.75x, medians of 5 rounds, where two workers give it at
+ * most 1.25x; it was failed as "a different algorithm" (make test at
+ * 9f13b98), and the set that would have named its imbalance was outvoted.
+ * A final set (stop.h above) counts twice.  1: the verdict is a failure. */
+static inline int gr_failed_twice(int count[2], int over, int final)
+{
+    count[over != 0] += final ? 2 : 1;
+    return count[over != 0] >= 2;
+}
+
 #endif

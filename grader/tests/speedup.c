@@ -473,6 +473,22 @@ Test(stop, a_round_with_no_gain_is_clear_by_far)
     cr_assert(gr_early_clear_low(&st), "two fit rounds without gain are a final failure");
 }
 
+/* A failure seen twice in one direction fails; one set under the mark and
+ * one too fast are the machine, not the code. */
+Test(stop, a_failure_counts_twice_only_in_one_direction)
+{
+    int under_then_over[2] = { 0, 0 };
+    cr_assert(!gr_failed_twice(under_then_over, 0, 0), "one set under the mark: not yet");
+    cr_assert(!gr_failed_twice(under_then_over, 1, 0),
+              "one set under and one too fast must not fail the code");
+    cr_assert(gr_failed_twice(under_then_over, 0, 0), "a second set under the mark fails");
+    int twice[2] = { 0, 0 };
+    gr_failed_twice(twice, 1, 0);
+    cr_assert(gr_failed_twice(twice, 1, 0), "too fast in two sets fails");
+    int final[2] = { 0, 0 };
+    cr_assert(gr_failed_twice(final, 1, 1), "a final set (each round by far) fails at once");
+}
+
 /* A failing round on one core is no gain too, whatever its speed over the
  * reference: reduction's caller-sums mutant ran 1.15x it on one core. */
 Test(stop, a_failing_round_on_one_core_is_clear_by_far)
