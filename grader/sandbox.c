@@ -1064,8 +1064,8 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
     /* The grader's own code (a kernel, a reference) that forked nothing
      * left nothing to find, and the walk of /proc cost 1.6 ms a call
      * beside 72 processes here and 2.5 ms beside 222 (8.5 ms before its
-     * getpid() left the loop; docs/data/sweep-cost.dat): five such calls
-     * in every round of a speedup judge.  Learner code is always swept,
+     * getpid() left the loop; docs/data/sweep-cost.dat): three to five
+     * such calls in every round of a speedup judge.  Learner code is always swept,
      * as a raw clone() passes the fork counter. */
     int trusted_alone = p->lim.grader_code && atomic_load(&sh->forks) == 0;
     int escaped = p->pid <= 0 || trusted_alone ? 0
