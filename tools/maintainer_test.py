@@ -1392,6 +1392,15 @@ def check_no_leftover_folders(start):
     unsolved exercise's run stops at a failed assertion every time."""
     left = [p for p in glob.glob("/tmp/readfiles-*")
             if os.path.isdir(p) and os.stat(p).st_mtime >= start]
+    # A folder may belong to a test that is still running beside this one:
+    # the distribution's own make test runs inside this one, beside the
+    # course kit's gradings, and once found two such folders that were gone
+    # a moment later.  A folder a test left stays; one in use goes within
+    # its test's few seconds.
+    deadline = time.time() + 10
+    while left and time.time() < deadline:
+        time.sleep(0.5)
+        left = [p for p in left if os.path.isdir(p)]
     record(not left, "the tests left no temporary folder in /tmp",
            f"{len(left)} left, e.g. {left[:2]}: a test stopped before removing its "
            "folder (tests/06-io-uring/readfiles.c's .fini = clean_dir); re-run: make test STAGE=k")
