@@ -981,13 +981,10 @@ static int sweep_descendants(struct gr_proc *p)
         char *mine = calloc(n ? n : 1, 1); /* descendant of this process */
         for (int grew = 1; grew && mine;) {
             grew = 0;
-            for (int i = 0; i < n; i++) {
-                int in = !mine[i] && v[i].ppid == me;
-                for (int j = 0; !mine[i] && !in && j < n; j++)
-                    in = mine[j] && v[i].ppid == v[j].pid;
-                if (in)
-                    mine[i] = grew = 1;
-            }
+            for (int i = 0; i < n; i++)
+                for (int j = 0; !mine[i] && j < n; j++)
+                    if (v[i].ppid == me || (mine[j] && v[i].ppid == v[j].pid))
+                        mine[i] = grew = 1;
         }
         for (int i = 0; mine && i < n; i++) {
             if (!mine[i] || v[i].pgrp == getpgrp() || is_live(v[i].pgrp))
@@ -1065,8 +1062,8 @@ struct gr_run gr_finish(struct gr_proc *p, int sig, void *out)
      * left nothing to find, and the walk of /proc cost 1.6 ms a call
      * beside 72 processes here and 2.5 ms beside 222 (8.5 ms before its
      * getpid() left the loop; docs/data/sweep-cost.dat): three to five
-     * such calls in every round of a speedup judge.  Learner code is always swept,
-     * as a raw clone() passes the fork counter. */
+     * such calls in every round of a speedup judge.  Learner code is
+     * always swept, as a raw clone() passes the fork counter. */
     int trusted_alone = p->lim.grader_code && atomic_load(&sh->forks) == 0;
     int escaped = p->pid <= 0 || trusted_alone ? 0
                   : p->cgroup[0] && sh->in_cgroup ? sweep_cgroup(p) : sweep_descendants(p);

@@ -304,7 +304,7 @@ static struct medians measure(struct judging *j, const struct gr_speedup *s,
          * suspect round: the divisions ran after it, and a moment of
          * sharing that was ending could let them reach the bar. */
         int work_ok = p[i] >= WORK_SHARE ||
-                      (wk[0].step && (S <= GR_NO_GAIN || one) && kw >= bd.bar);
+                      (wk[0].step && gr_gained_nothing(S, one) && kw >= bd.bar);
         work_short += wk[0].step && p[i] < WORK_SHARE;
         int fit = K >= bd.bar && g[i] >= 0.85 && h[i] >= 0.85 && work_ok;
         gr_final_kind(&far_fast, &one_core, fit, S, e[i], f[i], bd.eff); /* stop.h */

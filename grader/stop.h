@@ -57,9 +57,14 @@ static inline int gr_on_one_core(double par_cpu, double kn_cpu, int eff)
  * other programs took is slowed to one core's speed, S about 1 or less:
  * no gain already.  (The MPI judge passes one_core 0: its job decides
  * its stops without the CPU times.) */
+static inline int gr_gained_nothing(double S, int one_core)
+{
+    return S <= GR_NO_GAIN || one_core;
+}
+
 static inline double gr_stop_score(double score, double S, int one_core, double pass)
 {
-    int no_gain = (S <= GR_NO_GAIN || one_core) && score <= pass - GR_EARLY_MARGIN;
+    int no_gain = gr_gained_nothing(S, one_core) && score <= pass - GR_EARLY_MARGIN;
     return no_gain && score > pass - GR_EARLY_CLEAR ? pass - GR_EARLY_CLEAR : score;
 }
 
@@ -137,7 +142,7 @@ static inline void gr_final_kind(int *far_fast, int *one_core, int fit, double S
  * the next at 2.75x, medians of 5 rounds, where two workers give it at
  * most 1.25x; it was failed as "a different algorithm" (make test at
  * 9f13b98), and the set that would have named its imbalance was outvoted.
- * A final set (stop.h above) counts twice.  1: the verdict is a failure. */
+ * A final set (gr_early_clear_low(), gr_final_kind()) counts twice.  1: the verdict is a failure. */
 static inline int gr_failed_twice(int count[2], int over, int final)
 {
     count[over != 0] += final ? 2 : 1;

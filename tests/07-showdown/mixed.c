@@ -287,7 +287,7 @@ Test(timing, finishes_within_the_measured_bound)
     /* CPU jobs below 3,000,000: 0.3 s on 2 cores of the Intel VM, past the
      * slow I/O's 0.2 s, so the CPU jobs are still the slowest kind; at
      * 6,000,000 a verdict on the solution took 3.6 s, here 1.6 s
-     * (docs/data/fairness-mixed-half.dat). */
+     * (docs/data/mixed-half-range.dat). */
     struct batch_spec s = { .ncpu = 8, .cpu_n = 3000000, .nfast = 3, .fast_requests = 20,
                             .fast_ms = 2, .nslow = 150, .slow_ms = 200 };
     build(b, &s);
