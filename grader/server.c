@@ -164,6 +164,20 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
     for (int half = 0; half < 2; half++) { /* 0.6 s of each, in two halves */
         struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.3, lr, &nr);
         cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
+        /* A reference whose median over the first half is under 16 ms
+         * reaches the 20 ms that is judged only if its second half comes
+         * out a quarter slower: the size is too cheap to tell here, and the
+         * rest of it is not measured.  (On the Intel VM, 8 clients of 1,000
+         * numbers, 10 ms in flight, gave medians of 15 ms, and the size
+         * took 1.2 s of the test's 2.6 s, to judge nothing.) */
+        if (half == 0 && gr_early() && cl_latency_of(lr, nr).p50 < 0.8 * 20) {
+            c->R = cl_latency_of(lr, nr);
+            cr_log_info("%d clients each with a count of %lu numbers in flight (%.1f ms "
+                        "here): PING median %.2f ms on the reference over 0.3 s, too cheap "
+                        "to judge, so yours was not timed", c->clients, c->span,
+                        c->cost_ms, c->R.p50);
+            return;
+        }
         struct cl_latency m = cl_ping_while_many(mine->port, h, c->clients, 0.3, lm, &nm);
         srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
                    "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
