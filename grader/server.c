@@ -164,6 +164,7 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
     for (int half = 0; half < 2; half++) { /* 0.6 s of each, in two halves */
         struct cl_latency r = cl_ping_while_many(ref->port, h, c->clients, 0.3, lr, &nr);
         cr_assert(r.wrong == 0, "the reference server failed; the test is broken");
+        c->R = cl_latency_of(lr, nr);
         /* A reference whose median over the first half is under 16 ms
          * reaches the 20 ms that is judged only if its second half comes
          * out a quarter slower: the size is too cheap to tell here, and the
@@ -171,8 +172,7 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
          * numbers, 10 ms in flight, gave medians of 14 to 16 ms, and the
          * test took 2.5 s where it measured that size in full, 1.6 s where
          * it stopped here: docs/data/every-size-cut.dat.) */
-        if (half == 0 && gr_early() && cl_latency_of(lr, nr).p50 < 0.8 * 20) {
-            c->R = cl_latency_of(lr, nr);
+        if (half == 0 && gr_early() && c->R.p50 < 0.8 * 20) {
             cr_log_info("%d clients each with a count of %lu numbers in flight (%.1f ms "
                         "here): PING median %.2f ms on the reference over 0.3 s, too cheap "
                         "to judge, so yours was not timed", c->clients, c->span,
@@ -183,7 +183,6 @@ static void size_measure(struct served *mine, struct served *ref, struct size_cl
         srv_expect(mine, m.wrong == 0, "while %d clients asked %.*s and another sent "
                    "PING, %s", c->clients, (int)strcspn(h->request, "\n"), h->request,
                    m.wrong < 0 ? "a reply never came" : "a PRIMES reply was wrong");
-        c->R = cl_latency_of(lr, nr);
         c->M = cl_latency_of(lm, nm);
         if (clear_by_far(c->M, c->R, 20))
             break;

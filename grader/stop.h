@@ -142,7 +142,8 @@ static inline void gr_final_kind(int *far_fast, int *one_core, int fit, double S
  * the next at 2.75x, medians of 5 rounds, where two workers give it at
  * most 1.25x; it was failed as "a different algorithm" (make test at
  * 9f13b98), and the set that would have named its imbalance was outvoted.
- * A final set (gr_early_clear_low(), gr_final_kind()) counts twice.  1: the verdict is a failure. */
+ * A final set (gr_early_clear_low(), gr_final_kind()) counts twice.
+ * 1: the verdict is a failure. */
 static inline int gr_failed_twice(int count[2], int over, int final)
 {
     count[over != 0] += final ? 2 : 1;
