@@ -170,13 +170,14 @@ static uint64_t moments_step(uint64_t i)
 }
 
 /* Parallel work that gains nothing here: the count on every core, then
- * its upper half again, 1.6 times the work (a number's cost grows with
- * its square root; 1.60 and 1.61 measured here).  It uses the cores as
+ * its upper half again.  A number's trial division grows with its square
+ * root, so the upper half is about 1 - 2^-1.5 = 0.65 of the whole, and
+ * the code does about 1.65 times the work.  It uses the cores as
  * reduction's solution did in the machine's moments of contention: near
- * 1x (K / 1.6, so 0.81x at the least fit K of 1.3, over MOMENT_SPEED in
- * speedup.c), with more CPU time than wall time, and a score near 0.63,
- * under the mark.  (Done twice, it ran at K / 2: under 0.75x wherever K
- * was under 1.5.) */
+ * 1x (about K / 1.65, so 0.79x at the least fit K of 1.3, over
+ * MOMENT_SPEED in speedup.c), with more CPU time than wall time, and a
+ * score near 0.6, under the mark.  (Done twice, it ran at K / 2: under
+ * 0.75x wherever K was under 1.5.) */
 static void parallel_again(void *arg, void *out)
 {
     long a = count_primes_threads(0, SMALL_N, *(int *)arg, 1000);
