@@ -1378,13 +1378,6 @@ def second_lane(points, settings):
         check_kit(points, settings)
 
 
-def third_lane(points, settings, trees_built, solutions_built):
-    if not CHAPTER and wanted("g"):
-        check_grader(settings)
-    if kit_wanted() and has_solutions():
-        check_bundle(points, settings, trees_built, solutions_built)
-
-
 def check_no_leftover_folders(start):
     """The tests' temporary folders (readfiles's, the only test that makes
     one) are gone once every test has ended, failed ones included: the
@@ -1438,11 +1431,10 @@ def main():
         os.remove(locklog)  # the caller's file keeps the turns
     if wanted("0"):
         check_structure(exercises, points)
-    # Three lanes at once.  This one grades (a, b, m); the second runs the
-    # demos and the book (c, d, e), then the course kit (k); the third the
-    # grader's own tests (g), then the Gradescope bundle (check_bundle),
-    # from the time stage a has built the solutions.  (This lane, the
-    # longest, took 288 s of a 300 s make test with g in it.)  Steps that build in this tree wait until a and
+    # Three lanes at once.  This one grades (g, a, b, m); the second runs
+    # the demos and the book (c, d, e), then the course kit (k); the third
+    # the Gradescope bundle (check_bundle), from the time stage a has
+    # built the solutions.  Steps that build in this tree wait until a and
     # b have built it.  Every step of any lane holds the grader's timing
     # lock, shared, as grade.py's own phases do, so a timed suite still
     # runs alone.  The other lanes' lines come after.
@@ -1453,15 +1445,18 @@ def main():
     # behind could be taken for another's leftover: the lanes then take turns.
     together = grade.parallel_phases() > 1
     trees_built, solutions_built = threading.Event(), threading.Event()
-    steps = [("second lane (demos, book, kit)", lambda: second_lane(points, settings)),
-             ("third lane (grader, Gradescope bundle)",
-              lambda: third_lane(points, settings, trees_built, solutions_built))]
+    steps = [("second lane (demos, book, kit)", lambda: second_lane(points, settings))]
+    if kit_wanted() and has_solutions():
+        steps.append(("third lane (the Gradescope bundle)",
+                      lambda: check_bundle(points, settings, trees_built, solutions_built)))
     lanes = [(threading.Thread(target=in_lane, args=(buf, what, step)), buf)
              for (what, step), buf in zip(steps, ([] for _ in steps))]
     if together:
         for lane, _ in lanes:
             lane.start()
     try:
+        if not CHAPTER and wanted("g"):
+            check_grader(settings)
         if wanted("a"):
             check_solutions(exercises, settings, solutions_built.set)
             solutions_built.set()
