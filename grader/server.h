@@ -74,8 +74,9 @@ void srv_time_pings(struct served *mine, struct served *ref, const struct cl_hea
  * `top` (the largest hi allowed, where numbers cost most), enough
  * connections (2 to 8) keep such a count in flight, about 0.3 s of CPU
  * for a round of them all, while a client sends PING every 2 ms: first
- * to `ref`, which counts on its loop thread, then to `mine`, 0.3 s each,
- * and 0.3 s more of each where the first leaves the verdict in doubt
+ * to `ref`, which counts on its loop thread, for 0.3 s, then to `mine`
+ * for 0.2 s (MINE_WINDOW_S in server.c), and as long again of each
+ * where the first leaves the verdict in doubt
  * (clear_by_far() in server.c).  A size is
  * judged where the reference's median is 20 ms or more (twice the floor
  * of srv_time_pings(): the cheap sizes keep the loop itself busy with
