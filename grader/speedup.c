@@ -394,15 +394,15 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
      * there is nothing for a first run to warm.  Timed here, it took as
      * long as the next rounds' runs (0.111 s to 0.116 s against 0.111 s
      * to 0.119 s for workserver's, 0.114 s to 0.117 s against 0.114 s to
-     * 0.126 s for primes_pipes', 3 runs each), and each judging saved a
+     * 0.126 s for primes_pipes', 3 runs each), and each judging saves a
      * run of the reference. */
-    struct sample warm = timed(&j, s->sequential, s->sequential_arg, ref,
-                               s->out_size, "the sequential reference");
-    uint64_t iters = kernel_iters(&j, warm.wall, NULL, 1u << 24);
+    struct sample first = timed(&j, s->sequential, s->sequential_arg, ref,
+                                s->out_size, "the sequential reference");
+    uint64_t iters = kernel_iters(&j, first.wall, NULL, 1u << 24);
     struct kernel k1 = { iters, 1, NULL }, kn = { iters, eff, NULL };
     /* A second kernel of the test's own work, where it gives one
      * (grader.h): it decides only whether a round can be judged. */
-    uint64_t witers = s->kernel_step ? kernel_iters(&j, warm.wall, s->kernel_step, 1u << 24) : 0;
+    uint64_t witers = s->kernel_step ? kernel_iters(&j, first.wall, s->kernel_step, 1u << 24) : 0;
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
     double K = 0, single = 1, Kw = 0;
@@ -414,7 +414,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     for (int attempt = 0; attempt < ATTEMPTS && j.v == GR_PASS; attempt++) {
         struct medians m = measure(&j, s, k1, kn, w, rounds,
                                    (struct bounds){ pass, bar, eff }, ref, got, &y,
-                                   attempt == 0 ? &warm : NULL);
+                                   attempt == 0 ? &first : NULL);
         Kw = m.kw;
         double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
         /* A one-worker run that did not get a whole core means other
