@@ -239,12 +239,21 @@ Test(speedup, slow_sets_with_a_short_work_kernel_cannot_fail)
     needs_two_cores();
     char msg[1024];
     enum gr_verdict v = judge_moments(parallel_again, msg, sizeof msg);
-    cr_assert_eq(v, GR_SKIP, "slow sets failed parallel code where the test's own work "
-                 "kernel fell short in one of their rounds: %s", msg);
-    cr_assert(strstr(msg, "such moments"), "the skip does not name the moments: %s", msg);
+    /* A pass is not what the rule forbids, and shows the sets were not
+     * slow: the VM once lifted this code's score, near 0.6 by design, to
+     * the mark in make test.  The rule is then untested, and the test
+     * says so after its second half. */
+    int passed = v == GR_PASS;
+    cr_assert(passed || v == GR_SKIP, "slow sets failed parallel code where the test's own "
+              "work kernel fell short in one of their rounds: %s", msg);
+    cr_assert(passed || strstr(msg, "such moments"), "the skip does not name the moments: %s", msg);
     v = judge_moments(small_sequential, msg, sizeof msg);
     cr_assert_eq(v, GR_FAIL, "a sequential version was let off as a moment of contention "
                  "(it ran on one core): %s", msg);
+    if (passed)
+        cr_skip_test("the parallel code passed (its score, near 0.6 by design, reached the "
+                     "pass mark in these sets), so no set was slow and the rule for slow "
+                     "sets was not exercised; re-run: make test STAGE=g");
 }
 
 /* A sequential count, done twice, beside a second thread that spins until
