@@ -132,22 +132,23 @@ def check_structure(exercises, points):
 
 # ---- (a) and (b): solutions pass, stubs fail ------------------------------
 
-def run_tree(exercises, tree, settings):
+def run_tree(exercises, tree, settings, on_built=None):
     """Public and private tests alike: the private ones come back named
     `private suite`."""
     results = {}
-    for ex, r in grade.grade_all(exercises, tree, settings, hidden=True, jobs=JOBS):
+    for ex, r in grade.grade_all(exercises, tree, settings, hidden=True, jobs=JOBS,
+                                 on_built=on_built):
         r["tests"] = r["tests"] + [("private " + s, t, st, m) for s, t, st, m in r.get("hidden", [])]
         results[ex] = r
     return results
 
 
-def check_solutions(exercises, settings):
+def check_solutions(exercises, settings, on_built=None):
     stage("(a) every solution passes every test")
     if not has_solutions():
         record(None, "solutions", STUDENT_COPY)
         return
-    for ex, r in run_tree(exercises, "solutions", settings).items():
+    for ex, r in run_tree(exercises, "solutions", settings, on_built).items():
         if r.get("build_error"):
             record(False, f"solutions/{ex}", r["build_error"])
             continue
@@ -185,7 +186,7 @@ def kit_grades(exercises, points):
     `make check` (check_dist), which fails unless each says not started
     and none scores: those the course counts, where stage k runs, without
     private tests (the tarball has none)."""
-    if not ((not CHAPTER or STAGES) and wanted("k") and has_solutions()):
+    if not (kit_wanted() and has_solutions()):
         return []
     chosen = grade.chosen_exercises(points)
     return [e for e in exercises if e in chosen and not grade.has_hidden(e)]
@@ -1240,7 +1241,6 @@ def check_gradescope(points, settings):
     bad = sim.upload_problems(chosen)
     record(not bad, "Gradescope uploads: each exercise's bare NAME.c is graded as that exercise; "
            "a name two exercises share, or a file sent twice, is refused with a sentence", "; ".join(bad)[:600])
-    root = tempfile.mkdtemp(prefix="autograder-")
     # The solutions on one core, as on Gradescope's default autograder, under
     # both settings; the stubs on one core under `full`, the setting where
     # a skipped speedup test earns its points: a stub must still score
@@ -1257,32 +1257,72 @@ def check_gradescope(points, settings):
     # what `full` gives a stub (earned_flags: a skip earns its share only
     # where every judged test passed), so the stubs' run grades the same two.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    runs = [("exercises", True, "full", "zero", policy),
-            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
-    for tree, one_core, skipped, expect, only in runs:
-        only = only or None
-        what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
-                f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
-                f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
+    # The solutions' run is a chain of every exercise's tests on one core,
+    # some 40 CPU-s.  Whole, on core 0, it was still running in one run of
+    # three when the mutants' timed pass took the machine, and ended after
+    # it, with the second core idle (up to 36 s of make test).  So it runs
+    # as two bundles side by side, every other exercise on core 0 and the
+    # rest on core 1: each is still a one-core autograder.
+    cpus = sorted(os.sched_getaffinity(0))
+    split = len(chosen) > 1 and len(cpus) > 1 and grade.parallel_phases() > 1
+    halves = [chosen[0::2], chosen[1::2]] if split else [chosen]
+    cores = [[("exercises", "full", "zero", policy), ("solutions", "full", "full", halves[0])],
+             [("solutions", "full", "full", h) for h in halves[1:]] +
+             [("solutions", "none", "full", policy)]]
+    both_at_once([lambda runs=runs, cpu=cpus[i % len(cpus)]:
+                  bundle_runs(sim, runs, cpu, split, chosen, settings)
+                  for i, runs in enumerate(cores)], split)
+
+
+def bundle_runs(sim, runs, cpu, split, chosen, settings):
+    """The Gradescope bundle's runs, one after another, on core `cpu` alone."""
+    root = tempfile.mkdtemp(prefix="autograder-")
+    for tree, skipped, expect, only in runs:
+        sel = only if only and len(only) < len(chosen) else None  # None: every exercise
+        what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}, "
+                f"one core{f' (core {cpu})' if split else ''}, skipped-speedup {skipped}")
+        if sel and (tree == "exercises" or skipped == "none"):
+            what += f" ({len(sel)} exercises with speedup tests)"
+        elif sel:
+            what += f" ({len(sel)} of the {len(chosen)} exercises)"
         start = time.time()
         try:
-            results, log = sim.run(root, tree, one_core, skipped, only=only)
+            results, log = sim.run(root, tree, True, skipped, only=sel, cpu=cpu)
             CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
             continue
-        bad = sim.expectations(results, expect, one_core, skipped) + sim.lockdown(root)
+        bad = sim.expectations(results, expect, True, skipped) + sim.lockdown(root)
         skips = sim.skipped_lines(results)
         vis = [t["visibility"] for t in results["tests"] if t["name"].endswith("(private tests)")]
-        n_hidden = sum(1 for e in (only or chosen) if grade.has_hidden(e))
+        n_hidden = sum(1 for e in (sel or chosen) if grade.has_hidden(e))
         if vis != [settings["hidden-visibility"]] * n_hidden:
             bad.append(f"private tests' visibility {vis}, expected {settings['hidden-visibility']}")
         record(not bad, f"{what}: {results['score']:g} of {sim.max_score(results):g} "
                f"({len(skips)} tests skipped; {time.time() - start:.0f} s)", "; ".join(bad)[:600])
-        if tree == "solutions" and one_core and skipped == "none" and not skips:
+        if tree == "solutions" and skipped == "none" and not skips:
             record(None, "a skipped speedup test scores nothing under `none`",
                    "no exercise has a speedup test yet")
     shutil.rmtree(root, ignore_errors=True)
+
+
+def both_at_once(steps, together):
+    """Run the steps in threads of their own, each with its own buffer of
+    lines, printed in the steps' order once all are done."""
+    if not together:
+        for step in steps:
+            step()
+        return
+    bufs = [[] for _ in steps]
+    threads = [threading.Thread(target=in_lane, args=(buf, f"step {i + 1}", step))
+               for i, (step, buf) in enumerate(zip(steps, bufs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for buf in bufs:
+        for line in buf:
+            emit(line)
 
 
 CLASS_RESULTS = []  # (tree, results.json) of each Gradescope run above
@@ -1374,8 +1414,8 @@ def check_container():
            "README says the container files are untested on a real engine")
 
 
-def check_kit(points, settings, trees_built):
-    stage("(k) the course kit: distribution, autograder, hints, watch, guide")
+def check_kit(points, settings):
+    stage("(k) the course kit: distribution, hints, watch, guide")
     check_scoring_rule()
     check_workflow()
     check_guide()
@@ -1383,47 +1423,35 @@ def check_kit(points, settings, trees_built):
         record(None, "the distribution and the Gradescope bundle", STUDENT_COPY)
         return
     chosen = grade.chosen_exercises(points)
-
-    def student_side():  # the tarball, unpacked and used as a student would
-        copy = check_dist(points, settings)
-        if copy:
-            check_course_choice(copy, chosen)
-            check_hint(copy, chosen)
-            check_watch(copy, chosen)
-            shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
-
-    def bundle_side():   # the Gradescope bundle, and the tools that read its results
-        # The bundle builds and grades in folders of its own, as the
-        # student side does, so both start at once; only make regrade
-        # (in check_teaching_tools) builds in this tree, as the other lane
-        # does, and it waits until stages a and b have built it.
-        check_bundle_choice(chosen)
-        check_gradescope(points, settings)
-        check_teaching_tools(points, trees_built)
-    # The two share no file, and most of their time is spent waiting for
-    # the timing lock: side by side, one grades while the other waits.
-    # (Without a cgroup per phase they take turns, as the lanes do.)
-    both_at_once([student_side, bundle_side], grade.parallel_phases() > 1)
+    # The tarball, unpacked and used as a student would.
+    copy = check_dist(points, settings)
+    if copy:
+        check_course_choice(copy, chosen)
+        check_hint(copy, chosen)
+        check_watch(copy, chosen)
+        shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
     check_container()
 
 
-def both_at_once(steps, together):
-    """Run the steps in threads of their own, each with its own buffer of
-    lines, printed in the steps' order once all are done."""
-    if not together:
-        for step in steps:
-            step()
-        return
-    bufs = [[] for _ in steps]
-    threads = [threading.Thread(target=in_lane, args=(buf, f"step {step.__name__}", step))
-               for step, buf in zip(steps, bufs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for buf in bufs:
-        for line in buf:
-            emit(line)
+def check_bundle(points, settings, trees_built, solutions_built):
+    """The Gradescope bundle, and the tools that read its results: a lane
+    of its own.  Its run of the solutions on one core is a chain of 30
+    exercises' tests on that core; started after the course kit's other
+    steps, it was still running in three fresh-clone runs of nine when
+    the mutants' timed pass took the machine, waited for the pass (65 s
+    to 80 s), and then ran alone with the second core idle (8 s to 36 s
+    at the end of make test).  It starts once stage (a) has built the
+    solutions, whose objects it compiles again in its own folder
+    (ccache then has them), and runs in two halves (check_gradescope)."""
+    solutions_built.wait()
+    stage("(k, Gradescope) the course kit: the autograder bundle, graded on one core")
+    chosen = grade.chosen_exercises(points)
+    # The bundle builds and grades in folders of its own; only make
+    # regrade (in check_teaching_tools) builds in this tree, and it waits
+    # until stages a and b have built it.
+    check_bundle_choice(chosen)
+    check_gradescope(points, settings)
+    check_teaching_tools(points, trees_built)
 
 
 def in_lane(buf, what, step):
@@ -1440,13 +1468,17 @@ def in_lane(buf, what, step):
         _lane.buf = None
 
 
-def second_lane(trees_built, points, settings):
+def kit_wanted():
+    return (not CHAPTER or STAGES) and wanted("k")
+
+
+def second_lane(points, settings):
     if wanted("c"):
         check_demos()
     if wanted("d") or wanted("e"):
         check_book()
-    if (not CHAPTER or STAGES) and wanted("k"):
-        check_kit(points, settings, trees_built)
+    if kit_wanted():
+        check_kit(points, settings)
 
 
 def check_no_leftover_folders(start):
@@ -1502,42 +1534,52 @@ def main():
         os.remove(locklog)  # the caller's file keeps the turns
     if wanted("0"):
         check_structure(exercises, points)
-    # Two lanes at once.  This one grades (g, a, b, m); the other runs the
-    # demos and the book (c, d, e), then the course kit (k), whose steps
-    # that build in this tree wait until a and b have built it.  Every step of either holds
-    # the grader's timing lock, shared, as grade.py's own phases do, so a
-    # timed suite still runs alone.  The other lane's lines come after.
-    # Both lanes link these; built on every core, as nothing else runs yet
+    # Three lanes at once.  This one grades (g, a, b, m); the second runs
+    # the demos and the book (c, d, e), then the course kit (k); the third
+    # the Gradescope bundle (check_bundle), from the time stage a has
+    # built the solutions.  Steps that build in this tree wait until a and
+    # b have built it.  Every step of any lane holds the grader's timing
+    # lock, shared, as grade.py's own phases do, so a timed suite still
+    # runs alone.  The other lanes' lines come after.
+    # Every lane links these; built on every core, as nothing else runs yet
     # (one at a time, 8.7 s of a fresh clone's start with one core idle).
     grade.make([f"-j{JOBS}", "build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])
     # Without a cgroup per test program (not root), a process one lane left
     # behind could be taken for another's leftover: the lanes then take turns.
     together = grade.parallel_phases() > 1
-    trees_built, lines = threading.Event(), []
-    lane = threading.Thread(target=in_lane, args=(lines, "second lane (demos, book, kit)",
-                                                 lambda: second_lane(trees_built, points, settings)))
+    trees_built, solutions_built = threading.Event(), threading.Event()
+    steps = [("second lane (demos, book, kit)", lambda: second_lane(points, settings))]
+    if kit_wanted() and has_solutions():
+        steps.append(("third lane (the Gradescope bundle)",
+                      lambda: check_bundle(points, settings, trees_built, solutions_built)))
+    lanes = [(threading.Thread(target=in_lane, args=(buf, what, step)), buf)
+             for (what, step), buf in zip(steps, ([] for _ in steps))]
     if together:
-        lane.start()
+        for lane, _ in lanes:
+            lane.start()
     try:
         if not CHAPTER and wanted("g"):
             check_grader(settings)
         if wanted("a"):
-            check_solutions(exercises, settings)
+            check_solutions(exercises, settings, solutions_built.set)
+            solutions_built.set()
             if has_solutions():
                 check_traces(exercises)
         if wanted("b"):
             check_stubs(exercises, settings, points)
     finally:
         trees_built.set()
+        solutions_built.set()
     if wanted("m"):
         check_mutants(settings)
     close_stage()
-    if together:
-        lane.join()
-    else:
-        lane.run()
-    for line in lines:
-        print(line)
+    for lane, buf in lanes:
+        if together:
+            lane.join()
+        else:
+            lane.run()
+        for line in buf:
+            print(line)
     check_no_leftover_folders(start)
     end = time.time()
     print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
