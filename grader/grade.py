@@ -756,19 +756,16 @@ def one_result_each(wanted, got, log):
     return results
 
 
-def grade_all(exercises, tree, settings, hidden=True, jobs=None, on_built=None):
+def grade_all(exercises, tree, settings, hidden=True, jobs=None):
     """Build, then grade, every exercise of `tree` (exercises or solutions),
     yielding (exercise, result) in course order once every untimed test has
     run, each as its timed tests end.  A result holds `tests`
     (the public tests), `hidden` (the private ones, when the exercise has
-    them and `hidden` is true), and `build_error` or `error`.  on_built(),
-    if given, is called once the builds have ended."""
+    them and `hidden` is true), and `build_error` or `error`."""
     d = BUILD_DIRS[tree]
     public = {e: f"build/{d}/{e}" for e in exercises}
     private = {e: f"build/hidden/{d}/{e}" for e in exercises if hidden and has_hidden(e)}
     built = build_all(list(public.values()) + list(private.values()), jobs or os.cpu_count() or 2)
-    if on_built:
-        on_built()
 
     unstarted = {}  # exercise: its timed part, run at once beside the others
 

@@ -132,23 +132,22 @@ def check_structure(exercises, points):
 
 # ---- (a) and (b): solutions pass, stubs fail ------------------------------
 
-def run_tree(exercises, tree, settings, on_built=None):
+def run_tree(exercises, tree, settings):
     """Public and private tests alike: the private ones come back named
     `private suite`."""
     results = {}
-    for ex, r in grade.grade_all(exercises, tree, settings, hidden=True, jobs=JOBS,
-                                 on_built=on_built):
+    for ex, r in grade.grade_all(exercises, tree, settings, hidden=True, jobs=JOBS):
         r["tests"] = r["tests"] + [("private " + s, t, st, m) for s, t, st, m in r.get("hidden", [])]
         results[ex] = r
     return results
 
 
-def check_solutions(exercises, settings, on_built=None):
+def check_solutions(exercises, settings):
     stage("(a) every solution passes every test")
     if not has_solutions():
         record(None, "solutions", STUDENT_COPY)
         return
-    for ex, r in run_tree(exercises, "solutions", settings, on_built).items():
+    for ex, r in run_tree(exercises, "solutions", settings).items():
         if r.get("build_error"):
             record(False, f"solutions/{ex}", r["build_error"])
             continue
@@ -186,7 +185,7 @@ def kit_grades(exercises, points):
     `make check` (check_dist), which fails unless each says not started
     and none scores: those the course counts, where stage k runs, without
     private tests (the tarball has none)."""
-    if not (kit_wanted() and has_solutions()):
+    if not ((not CHAPTER or STAGES) and wanted("k") and has_solutions()):
         return []
     chosen = grade.chosen_exercises(points)
     return [e for e in exercises if e in chosen and not grade.has_hidden(e)]
@@ -1258,11 +1257,13 @@ def check_gradescope(points, settings):
     # where every judged test passed), so the stubs' run grades the same two.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
     # The solutions' run is a chain of every exercise's tests on one core,
-    # some 40 CPU-s.  Whole, on core 0, it was still running in one run of
-    # three when the mutants' timed pass took the machine, and ended after
-    # it, with the second core idle (up to 36 s of make test).  So it runs
-    # as two bundles side by side, every other exercise on core 0 and the
-    # rest on core 1: each is still a one-core autograder.
+    # some 40 CPU-s.  Whole, on core 0, it was still running in three
+    # fresh-clone runs of nine when the mutants' timed pass took the
+    # machine, and ended after it, with the second core idle (8 s to 36 s
+    # of make test).  So it runs as two bundles side by side, every other
+    # exercise on core 0 and the rest on core 1: each is still a one-core
+    # autograder.  (Started earlier instead, in a lane of its own, it
+    # slowed stage a, which then ended later: ca45c55, 9c093b7.)
     cpus = sorted(os.sched_getaffinity(0))
     split = len(chosen) > 1 and len(cpus) > 1 and grade.parallel_phases() > 1
     halves = [chosen[0::2], chosen[1::2]] if split else [chosen]
@@ -1304,25 +1305,6 @@ def bundle_runs(sim, runs, cpu, split, chosen, settings):
             record(None, "a skipped speedup test scores nothing under `none`",
                    "no exercise has a speedup test yet")
     shutil.rmtree(root, ignore_errors=True)
-
-
-def both_at_once(steps, together):
-    """Run the steps in threads of their own, each with its own buffer of
-    lines, printed in the steps' order once all are done."""
-    if not together:
-        for step in steps:
-            step()
-        return
-    bufs = [[] for _ in steps]
-    threads = [threading.Thread(target=in_lane, args=(buf, f"step {i + 1}", step))
-               for i, (step, buf) in enumerate(zip(steps, bufs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for buf in bufs:
-        for line in buf:
-            emit(line)
 
 
 CLASS_RESULTS = []  # (tree, results.json) of each Gradescope run above
@@ -1414,8 +1396,8 @@ def check_container():
            "README says the container files are untested on a real engine")
 
 
-def check_kit(points, settings):
-    stage("(k) the course kit: distribution, hints, watch, guide")
+def check_kit(points, settings, trees_built):
+    stage("(k) the course kit: distribution, autograder, hints, watch, guide")
     check_scoring_rule()
     check_workflow()
     check_guide()
@@ -1423,35 +1405,47 @@ def check_kit(points, settings):
         record(None, "the distribution and the Gradescope bundle", STUDENT_COPY)
         return
     chosen = grade.chosen_exercises(points)
-    # The tarball, unpacked and used as a student would.
-    copy = check_dist(points, settings)
-    if copy:
-        check_course_choice(copy, chosen)
-        check_hint(copy, chosen)
-        check_watch(copy, chosen)
-        shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
+
+    def student_side():  # the tarball, unpacked and used as a student would
+        copy = check_dist(points, settings)
+        if copy:
+            check_course_choice(copy, chosen)
+            check_hint(copy, chosen)
+            check_watch(copy, chosen)
+            shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
+
+    def bundle_side():   # the Gradescope bundle, and the tools that read its results
+        # The bundle builds and grades in folders of its own, as the
+        # student side does, so both start at once; only make regrade
+        # (in check_teaching_tools) builds in this tree, as the other lane
+        # does, and it waits until stages a and b have built it.
+        check_bundle_choice(chosen)
+        check_gradescope(points, settings)
+        check_teaching_tools(points, trees_built)
+    # The two share no file, and most of their time is spent waiting for
+    # the timing lock: side by side, one grades while the other waits.
+    # (Without a cgroup per phase they take turns, as the lanes do.)
+    both_at_once([student_side, bundle_side], grade.parallel_phases() > 1)
     check_container()
 
 
-def check_bundle(points, settings, trees_built, solutions_built):
-    """The Gradescope bundle, and the tools that read its results: a lane
-    of its own.  Its run of the solutions on one core is a chain of 30
-    exercises' tests on that core; started after the course kit's other
-    steps, it was still running in three fresh-clone runs of nine when
-    the mutants' timed pass took the machine, waited for the pass (65 s
-    to 80 s), and then ran alone with the second core idle (8 s to 36 s
-    at the end of make test).  It starts once stage (a) has built the
-    solutions, whose objects it compiles again in its own folder
-    (ccache then has them), and runs in two halves (check_gradescope)."""
-    solutions_built.wait()
-    stage("(k, Gradescope) the course kit: the autograder bundle, graded on one core")
-    chosen = grade.chosen_exercises(points)
-    # The bundle builds and grades in folders of its own; only make
-    # regrade (in check_teaching_tools) builds in this tree, and it waits
-    # until stages a and b have built it.
-    check_bundle_choice(chosen)
-    check_gradescope(points, settings)
-    check_teaching_tools(points, trees_built)
+def both_at_once(steps, together):
+    """Run the steps in threads of their own, each with its own buffer of
+    lines, printed in the steps' order once all are done."""
+    if not together:
+        for step in steps:
+            step()
+        return
+    bufs = [[] for _ in steps]
+    threads = [threading.Thread(target=in_lane, args=(buf, f"step {step.__name__}", step))
+               for step, buf in zip(steps, bufs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for buf in bufs:
+        for line in buf:
+            emit(line)
 
 
 def in_lane(buf, what, step):
@@ -1468,17 +1462,13 @@ def in_lane(buf, what, step):
         _lane.buf = None
 
 
-def kit_wanted():
-    return (not CHAPTER or STAGES) and wanted("k")
-
-
-def second_lane(points, settings):
+def second_lane(trees_built, points, settings):
     if wanted("c"):
         check_demos()
     if wanted("d") or wanted("e"):
         check_book()
-    if kit_wanted():
-        check_kit(points, settings)
+    if (not CHAPTER or STAGES) and wanted("k"):
+        check_kit(points, settings, trees_built)
 
 
 def check_no_leftover_folders(start):
@@ -1534,52 +1524,42 @@ def main():
         os.remove(locklog)  # the caller's file keeps the turns
     if wanted("0"):
         check_structure(exercises, points)
-    # Three lanes at once.  This one grades (g, a, b, m); the second runs
-    # the demos and the book (c, d, e), then the course kit (k); the third
-    # the Gradescope bundle (check_bundle), from the time stage a has
-    # built the solutions.  Steps that build in this tree wait until a and
-    # b have built it.  Every step of any lane holds the grader's timing
-    # lock, shared, as grade.py's own phases do, so a timed suite still
-    # runs alone.  The other lanes' lines come after.
-    # Every lane links these; built on every core, as nothing else runs yet
+    # Two lanes at once.  This one grades (g, a, b, m); the other runs the
+    # demos and the book (c, d, e), then the course kit (k), whose steps
+    # that build in this tree wait until a and b have built it.  Every step of either holds
+    # the grader's timing lock, shared, as grade.py's own phases do, so a
+    # timed suite still runs alone.  The other lane's lines come after.
+    # Both lanes link these; built on every core, as nothing else runs yet
     # (one at a time, 8.7 s of a fresh clone's start with one core idle).
     grade.make([f"-j{JOBS}", "build/san/lib.a", "build/tsan/lib.a", "build/rel/lib.a"])
     # Without a cgroup per test program (not root), a process one lane left
     # behind could be taken for another's leftover: the lanes then take turns.
     together = grade.parallel_phases() > 1
-    trees_built, solutions_built = threading.Event(), threading.Event()
-    steps = [("second lane (demos, book, kit)", lambda: second_lane(points, settings))]
-    if kit_wanted() and has_solutions():
-        steps.append(("third lane (the Gradescope bundle)",
-                      lambda: check_bundle(points, settings, trees_built, solutions_built)))
-    lanes = [(threading.Thread(target=in_lane, args=(buf, what, step)), buf)
-             for (what, step), buf in zip(steps, ([] for _ in steps))]
+    trees_built, lines = threading.Event(), []
+    lane = threading.Thread(target=in_lane, args=(lines, "second lane (demos, book, kit)",
+                                                 lambda: second_lane(trees_built, points, settings)))
     if together:
-        for lane, _ in lanes:
-            lane.start()
+        lane.start()
     try:
         if not CHAPTER and wanted("g"):
             check_grader(settings)
         if wanted("a"):
-            check_solutions(exercises, settings, solutions_built.set)
-            solutions_built.set()
+            check_solutions(exercises, settings)
             if has_solutions():
                 check_traces(exercises)
         if wanted("b"):
             check_stubs(exercises, settings, points)
     finally:
         trees_built.set()
-        solutions_built.set()
     if wanted("m"):
         check_mutants(settings)
     close_stage()
-    for lane, buf in lanes:
-        if together:
-            lane.join()
-        else:
-            lane.run()
-        for line in buf:
-            print(line)
+    if together:
+        lane.join()
+    else:
+        lane.run()
+    for line in lines:
+        print(line)
     check_no_leftover_folders(start)
     end = time.time()
     print(f"\nmake test took {end - start:.0f} s: {stage_times(end)}.")
