@@ -1256,14 +1256,15 @@ def check_gradescope(points, settings):
     # what `full` gives a stub (earned_flags: a skip earns its share only
     # where every judged test passed), so the stubs' run grades the same two.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    # The solutions' run is a chain of every exercise's tests on one core,
-    # some 40 CPU-s.  Whole, on core 0, it was still running in three
-    # fresh-clone runs of nine when the mutants' timed pass took the
-    # machine, and ended after it, with the second core idle (8 s to 36 s
-    # of make test).  So it runs as two bundles side by side, every other
-    # exercise on core 0 and the rest on core 1: each is still a one-core
-    # autograder.  (Started earlier instead, in a lane of its own, it
-    # slowed stage a, which then ended later: ca45c55, 9c093b7.)
+    # The solutions' run is a chain of every exercise's tests on one
+    # core: 71 s to 99 s, once 188 s, in the runs before.  Whole, on core
+    # 0, it was still running in four fresh-clone runs of seven when the
+    # mutants' timed pass took the machine, and in one of them 36 s of it
+    # ran after the pass, with the second core idle.  So it runs as two
+    # bundles side by side, every other exercise on core 0 and the rest on
+    # core 1: each is still a one-core autograder.  (Started earlier
+    # instead, in a lane of its own, it slowed stage a, which then ended
+    # later: ca45c55, 9c093b7.)
     cpus = sorted(os.sched_getaffinity(0))
     split = len(chosen) > 1 and len(cpus) > 1 and grade.parallel_phases() > 1
     halves = [chosen[0::2], chosen[1::2]] if split else [chosen]
