@@ -251,8 +251,9 @@ $(B)/sum/lo/%.sum: FORCE
 # is our own code, built to show that a test catches its bug: it is
 # vetted only where vetting is what it tests (`must be refused:`).  The
 # vetting is proven on the solutions, the stubs and those mutants; on the
-# other 130-odd it cost some 20 CPU-s of every make test (0.12 s to 0.21 s
-# each here).  Refused or caught, a mutant is stopped either way.
+# other 132 it cost 0.12 s to 0.21 s each here: building all 139 mutants
+# from a warm ccache took 27.2 CPU-s with it and 10.7 without.  Refused or
+# caught, a mutant is stopped either way.
 unvetted = $(and $(findstring /mutants/,$1),$(if $(shell grep -l 'must be refused:' $1),,yes))
 $(B)/lo/%.vet: %.c $(B)/sum/lo/%.sum $(B)/contract/$$(call ex_chapter,$$*).keep
 	@mkdir -p $(@D)
