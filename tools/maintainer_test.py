@@ -1240,6 +1240,7 @@ def check_gradescope(points, settings):
     bad = sim.upload_problems(chosen)
     record(not bad, "Gradescope uploads: each exercise's bare NAME.c is graded as that exercise; "
            "a name two exercises share, or a file sent twice, is refused with a sentence", "; ".join(bad)[:600])
+    root = tempfile.mkdtemp(prefix="autograder-")
     # The solutions on one core, as on Gradescope's default autograder, under
     # both settings; the stubs on one core under `full`, the setting where
     # a skipped speedup test earns its points: a stub must still score
@@ -1256,53 +1257,29 @@ def check_gradescope(points, settings):
     # what `full` gives a stub (earned_flags: a skip earns its share only
     # where every judged test passed), so the stubs' run grades the same two.
     policy = [e for e in timed if not e.startswith("09-")][:1] + [e for e in timed if e.startswith("09-")][:1]
-    # The solutions' run is a chain of every exercise's tests on one
-    # core: 71 s to 99 s, once 188 s, in the runs before.  Whole, on core
-    # 0, it was still running in four fresh-clone runs of seven when the
-    # mutants' timed pass took the machine, and in one of them 36 s of it
-    # ran after the pass, with the second core idle.  So it runs as two
-    # bundles side by side, every other exercise on core 0 and the rest on
-    # core 1: each is still a one-core autograder.  (Started earlier
-    # instead, in a lane of its own, it slowed stage a, which then ended
-    # later: ca45c55, 9c093b7.)
-    cpus = sorted(os.sched_getaffinity(0))
-    split = len(chosen) > 1 and len(cpus) > 1 and grade.parallel_phases() > 1
-    halves = [chosen[0::2], chosen[1::2]] if split else [chosen]
-    cores = [[("exercises", "full", "zero", policy), ("solutions", "full", "full", halves[0])],
-             [("solutions", "full", "full", h) for h in halves[1:]] +
-             [("solutions", "none", "full", policy)]]
-    both_at_once([lambda runs=runs, cpu=cpus[i % len(cpus)]:
-                  bundle_runs(sim, runs, cpu, split, chosen, settings)
-                  for i, runs in enumerate(cores)], split)
-
-
-def bundle_runs(sim, runs, cpu, split, chosen, settings):
-    """The Gradescope bundle's runs, one after another, on core `cpu` alone."""
-    root = tempfile.mkdtemp(prefix="autograder-")
-    for tree, skipped, expect, only in runs:
-        sel = only if only and len(only) < len(chosen) else None  # None: every exercise
-        what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}, "
-                f"one core{f' (core {cpu})' if split else ''}, skipped-speedup {skipped}")
-        if sel and (tree == "exercises" or skipped == "none"):
-            what += f" ({len(sel)} exercises with speedup tests)"
-        elif sel:
-            what += f" ({len(sel)} of the {len(chosen)} exercises)"
+    runs = [("exercises", True, "full", "zero", policy),
+            ("solutions", True, "full", "full", None), ("solutions", True, "none", "full", policy)]
+    for tree, one_core, skipped, expect, only in runs:
+        only = only or None
+        what = (f"Gradescope bundle on the {'solutions' if tree == 'solutions' else 'stubs'}"
+                f"{', one core' if one_core else ''}, skipped-speedup {skipped}"
+                f"{f' ({len(only)} exercises with speedup tests)' if only else ''}")
         start = time.time()
         try:
-            results, log = sim.run(root, tree, True, skipped, only=sel, cpu=cpu)
+            results, log = sim.run(root, tree, one_core, skipped, only=only)
             CLASS_RESULTS.append((tree, results))  # sample submissions for the class view
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
             record(False, what, str(e)[-400:])
             continue
-        bad = sim.expectations(results, expect, True, skipped) + sim.lockdown(root)
+        bad = sim.expectations(results, expect, one_core, skipped) + sim.lockdown(root)
         skips = sim.skipped_lines(results)
         vis = [t["visibility"] for t in results["tests"] if t["name"].endswith("(private tests)")]
-        n_hidden = sum(1 for e in (sel or chosen) if grade.has_hidden(e))
+        n_hidden = sum(1 for e in (only or chosen) if grade.has_hidden(e))
         if vis != [settings["hidden-visibility"]] * n_hidden:
             bad.append(f"private tests' visibility {vis}, expected {settings['hidden-visibility']}")
         record(not bad, f"{what}: {results['score']:g} of {sim.max_score(results):g} "
                f"({len(skips)} tests skipped; {time.time() - start:.0f} s)", "; ".join(bad)[:600])
-        if tree == "solutions" and skipped == "none" and not skips:
+        if tree == "solutions" and one_core and skipped == "none" and not skips:
             record(None, "a skipped speedup test scores nothing under `none`",
                    "no exercise has a speedup test yet")
     shutil.rmtree(root, ignore_errors=True)
