@@ -706,9 +706,8 @@ def open_brackets(text):
 def book_markdown():
     """The book's Markdown files, in order: the Makefile's BOOK_MD, the
     one list of them."""
-    p = subprocess.run(["make", "-s", "--no-print-directory", "--eval",
-                        "print-book-md: ; @echo $(BOOK_MD)", "print-book-md"],
-                       cwd=ROOT, capture_output=True, text=True)
+    p = sh(["make", "-s", "--no-print-directory", "--eval",
+            "print-book-md: ; @echo $(BOOK_MD)", "print-book-md"], ROOT)
     return p.stdout.split()
 
 
