@@ -265,8 +265,9 @@ Test(speedup, slow_sets_with_a_short_work_kernel_cannot_fail)
  * of the work kernel (runs 2 and 4: the probe is run 0, then one round
  * a set, one worker and then two), the second thread to step adds twelve
  * multiplications to each step, so that kernel's two workers gain
- * little (40% of the chain kernel's speedup here) and no round counts.  The judged set's failure is a sequential version, with every
- * round run (GRADER_EARLY=0), where no set is final (stop.h). */
+ * little (40% of the chain kernel's speedup here) and no round counts.
+ * The judged set's failure is a sequential version, with every round
+ * run (GRADER_EARLY=0), where no set is final (stop.h). */
 static __thread int step_role = -1; /* 0: the first thread to step; 1: any other */
 static unsigned step_roles;
 
