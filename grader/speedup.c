@@ -448,7 +448,6 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
     uint64_t witers = s->kernel_step ? kernel_iters(&j, first.wall, s->kernel_step, 1u << 24) : 0;
     const struct kernel w[2] = { { witers, 1, s->kernel_step },
                                  { witers, eff, s->kernel_step } };
-    double K = 0, single = 1, Kw = 0;
     int failures[2] = { 0, 0 }, passed = 0, unsure = 0; /* under, over (stop.h) */
     struct busy busy = { 0 }; /* the sets this machine was too busy to judge */
     /* Causes add up over the attempts: a verdict measured twice names
@@ -459,11 +458,10 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         struct medians m = measure(&j, s, k1, kn, w, rounds,
                                    (struct bounds){ pass, bar, eff }, ref, got, &y,
                                    attempt == 0 ? &first : NULL);
-        Kw = m.kw;
-        double S = m.seq / m.par, score = S / (K = m.k1 / m.kn);
+        double Kw = m.kw, K = m.k1 / m.kn, S = m.seq / m.par, score = S / K;
         /* A one-worker run that did not get a whole core means other
          * programs took it: K (or S) would be inflated.  Measure again. */
-        single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
+        double single = m.k1_cpu < m.seq_cpu ? m.k1_cpu : m.seq_cpu;
         if (j.v != GR_PASS || K < bar || single < 0.85 ||
             (Kw < WORK_SHARE && !m.clear_low)) {
             busy = (struct busy){ busy.sets + 1, K, single, Kw };
@@ -582,8 +580,6 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                "Re-run when it is idle: %s", s->what, unsure, gr_rerun());
         return j.v;
     }
-    if (!busy.sets) /* not reached: a judged set counts a failure or decides */
-        busy = (struct busy){ 0, K, single, Kw };
     skip_as_busy(&j, s, busy, failures[0] + failures[1], eff, bar);
     return j.v;
 }

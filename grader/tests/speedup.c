@@ -69,6 +69,16 @@ static void needs_two_cores(void)
         cr_skip_test("skipped: only 1 usable core");
 }
 
+/* The chain kernel's speedup and its bar, and the one-worker runs' share
+ * of a core (%), as a "too busy" skip prints them: 1 where all three are
+ * there. */
+static int busy_figures(const char *msg, double *K, double *bar, double *single)
+{
+    const char *busy = strstr(msg, "the calibration kernel reached ");
+    return busy && sscanf(busy, "the calibration kernel reached %lfx on %*d workers, %lfx "
+                          "is needed; one-worker runs got %lf%%", K, bar, single) == 3;
+}
+
 /* A skip that does not name the work kernel's share, where the chain
  * kernel fell short of the bar or a one-worker run got under 85% of a
  * core (as printed, rounded): every round was then unfit whatever the
@@ -80,12 +90,9 @@ static void needs_two_cores(void)
  * dropped it, and the test goes on to fail. */
 static void skip_where_the_machine_could_not_judge(enum gr_verdict v, const char *msg)
 {
-    const char *busy = strstr(msg, "the calibration kernel reached ");
-    double K = 0, bar = 0, single = 100;
-    if (v == GR_SKIP && !strstr(msg, "own kind of work got ") && busy &&
-        sscanf(busy, "the calibration kernel reached %lfx on %*d workers, %lfx is "
-               "needed; one-worker runs got %lf%%", &K, &bar, &single) == 3 &&
-        (K <= bar || single <= 85))
+    double K, bar, single;
+    if (v == GR_SKIP && !strstr(msg, "own kind of work got ") &&
+        busy_figures(msg, &K, &bar, &single) && (K <= bar || single <= 85))
         cr_skip_test("%s", msg);
 }
 
@@ -298,11 +305,9 @@ static uint64_t busy_sets_step(uint64_t i)
  * share of the chain's speedup. */
 static int figures_fall_short(const char *msg)
 {
-    const char *busy = strstr(msg, "the calibration kernel reached ");
     const char *own = strstr(msg, "own kind of work got ");
-    double K = 0, bar = 0, single = 100, share = 100;
-    if (!busy || sscanf(busy, "the calibration kernel reached %lfx on %*d workers, %lfx is "
-                        "needed; one-worker runs got %lf%%", &K, &bar, &single) != 3)
+    double K, bar, single, share = 100;
+    if (!busy_figures(msg, &K, &bar, &single))
         return 0;
     if (own && sscanf(own, "own kind of work got %lf%%", &share) != 1)
         return 0;
