@@ -353,11 +353,17 @@ def mutant_file(m):
     return c if os.path.exists(c) else os.path.join(ROOT, "tests", m + ".patch")
 
 
-def must_fail(path):
+def must_fail(path, clause="must fail"):
     with open(path) as f:
         head = f.read(2000)
-    m = re.search(r"must fail:\s*([^\n*]+)", head)
+    m = re.search(clause + r":\s*([^\n*]+)", head)
     return [t.strip() for t in m.group(1).split(",")] if m else []
+
+
+def must_pass(path):
+    """`must pass: suite/test`: a right answer that a naive judge would
+    fail (measured at a bad moment, say), which the test must let pass."""
+    return must_fail(path, "must pass")
 
 
 def must_be_refused(path):
@@ -460,7 +466,8 @@ def check_mutants(settings):
     # (grade.in_two_passes, which starts the later chapters first, as
     # build_each builds them).
     names = {m: must_fail(mutant_file(m)) for m in muts}
-    runnable = [m for m in muts if names[m] and not must_be_refused(mutant_file(m))]
+    passes = {m: must_pass(mutant_file(m)) for m in muts}
+    runnable = [m for m in muts if (names[m] or passes[m]) and not must_be_refused(mutant_file(m))]
 
     def part(m, which):
         if which == "timed":  # the timed pass keeps the lock that builds share
@@ -468,7 +475,7 @@ def check_mutants(settings):
         if built[m].result():  # not built: nothing to run
             return None
         return grade.run_part(m, os.path.join(ROOT, "build", "mut", m), "mutants", settings,
-                              which, only=names[m])
+                              which, only=names[m] + passes[m])
     runs = grade.in_two_passes(runnable, part)  # read in the loop, in this order
     for m in muts:
         wanted = names[m]
@@ -483,15 +490,20 @@ def check_mutants(settings):
             if why:
                 emit(f"          caught: {why[:160]}")
             continue
-        if not wanted:
+        if not wanted and not passes[m]:
             record(False, name, "names no test (add a `must fail: suite/test` comment)")
             continue
         if built[m].result():
             record(False, name, built[m].result())
             continue
-        # Only the tests it must fail: the rest of its suite proves nothing here.
+        # Only the tests it names: the rest of its suite proves nothing here.
         r = grade.joined(m, "mutants", "", plain, timed)
         status = {f"{s}/{t}": (st, msg) for s, t, st, msg in r["tests"]}
+        for w in passes[m]:
+            st, msg = status.get(w, (None, ""))
+            record(None if st == "SKIPPED" else st == "PASSED", f"{name} passes {w}",
+                   msg if st == "SKIPPED" else "no such test" if st is None
+                   else f"the test failed it: {msg[:400]}")
         for w in wanted:
             st, msg = once_more_if_inconclusive(m, w, *status.get(w, (None, "")), settings)
             if st == "PASSED" and w.startswith("speedup/"):

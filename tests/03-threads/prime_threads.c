@@ -90,44 +90,76 @@ Test(prime_threads, several_threads)
     check_seeded(lo, lo + 1100, 7, gr_seed(), NULL);
 }
 
+/* Where one run's CPU times and claims disagree: the sentence that says
+ * how, in full (why) and in short (brief), or "" where they agree.
+ * Summed over the threads, the claims may differ from the work by under
+ * half of it (a quarter of the work claimed by the wrong threads).  A
+ * bound of a half for each thread alone let the library's count through
+ * once in make test: on a busy machine its first thread did over half of
+ * the work, so per_thread[0]'s claim of all of it was within a half of
+ * that thread's share. */
+struct verdict {
+    char why[300], brief[100];
+};
+
+static struct verdict claims_against_work(const struct gr_run *run,
+                                          const struct result *r, int nthreads)
+{
+    struct verdict v = { "", "" };
+    double threads = 0, off = 0;
+    for (int i = 0; i < nthreads; i++)
+        threads += run->thread_cpu[i];
+    if (threads < 0.5 * run->self_cpu) {
+        snprintf(v.why, sizeof v.why, "the threads it created used %.3f s of CPU "
+                 "time of the call's %.3f s", threads, run->self_cpu);
+        snprintf(v.brief, sizeof v.brief, "%.3f s of %.3f s", threads, run->self_cpu);
+        return v;
+    }
+    for (int i = 0; i < nthreads && threads > 0.02; i++) {
+        double cpu = run->thread_cpu[i] / threads, found = (double)r->per_thread[i] / r->count;
+        off += found > cpu ? found - cpu : cpu - found;
+        if (off >= 0.5) {
+            snprintf(v.why, sizeof v.why, "thread %d did %.0f%% of the threads' work "
+                     "(CPU time) but per_thread[%d] claims %.0f%% of the primes (over "
+                     "threads 0-%d, the claims and the work differ by %.0f%% of the work; "
+                     "under 50%% is allowed)", i, 100 * cpu, i, 100 * found, i, 100 * off);
+            snprintf(v.brief, sizeof v.brief, "thread %d: %.0f%% of the work, %.0f%% "
+                     "of the primes", i, 100 * cpu, 100 * found);
+            return v;
+        }
+    }
+    return v;
+}
+
 /* Each thread's count must be its own: thread i (the i-th created) did
  * the share of the work its per_thread[i] claims.  Its CPU time, recorded
  * by the sandbox as it ends, shows what it did.  This catches a call to
  * the library's count_primes_threads() with the whole count put in
- * per_thread[0], and threads that idle while the caller counts. */
+ * per_thread[0], and threads that idle while the caller counts.
+ * CPU time is a measurement, so a disagreement must be seen in two runs
+ * of the call: in one fresh-clone make test, the solution's thread 2 was
+ * charged 44% of the threads' CPU time for 14% of the primes, where the
+ * two differ by a few percent idle and beside three spinning processes.
+ * The mutant prime_threads--noisy-once, right but charged 300 ms too many
+ * in its first call, must pass. */
 Test(prime_threads, each_thread_counts_its_own)
 {
     enum { T = 4 };
     unsigned long seed = gr_seed();
     uint64_t lo = 1000000 + seed % 1000000, hi = lo + 600000;
-    struct result r;
-    struct gr_run run = check_seeded(lo, hi, T, seed, &r);
-    char what[128];
-    snprintf(what, sizeof what, "count_primes_parallel(%llu, %llu, %d) (seed %lu)",
-             (unsigned long long)lo, (unsigned long long)hi, T, seed);
-    double threads = 0;
-    for (int i = 0; i < T; i++)
-        threads += run.thread_cpu[i];
-    cr_assert(threads >= 0.5 * run.self_cpu, "%s: the threads it created used "
-              "%.3f s of CPU time of the call's %.3f s: the counting must be "
-              "done by those threads", what, threads, run.self_cpu);
-    /* Summed over the threads, the claims may differ from the work by
-     * under half of it (a quarter of the work claimed by the wrong
-     * threads).  A bound of a half for each thread alone let the
-     * library's count through once in make test: on a busy machine its
-     * first thread did over half of the work, so per_thread[0]'s claim
-     * of all of it was within a half of that thread's share. */
-    double off = 0;
-    for (int i = 0; i < T && threads > 0.02; i++) {
-        double cpu = run.thread_cpu[i] / threads, found = (double)r.per_thread[i] / r.count;
-        off += found > cpu ? found - cpu : cpu - found;
-        cr_assert(off < 0.5, "%s: thread %d did %.0f%% of the threads' work (CPU "
-                  "time) but per_thread[%d] claims %.0f%% of the primes (over threads "
-                  "0-%d, the claims and the work differ by %.0f%% of the work; under "
-                  "50%% is allowed): each thread's count must be its own, stored by "
-                  "the thread that found it", what, i, 100 * cpu, i, 100 * found, i,
-                  100 * off);
+    struct verdict v[2];
+    for (int k = 0; k < 2; k++) {
+        struct result r;
+        struct gr_run run = check_seeded(lo, hi, T, seed, &r);
+        v[k] = claims_against_work(&run, &r, T);
+        if (!v[k].why[0])
+            return;
     }
+    cr_assert_fail("count_primes_parallel(%llu, %llu, %d) (seed %lu): %s, and a "
+                   "second run disagreed too (%s): each thread's count must be its "
+                   "own, stored by the thread that found it, and the counting done "
+                   "by the threads the call created", (unsigned long long)lo,
+                   (unsigned long long)hi, T, seed, v[0].why, v[1].brief);
 }
 
 Test(prime_threads, more_threads_than_numbers)
