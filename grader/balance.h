@@ -87,7 +87,7 @@ static void dynamic_chunks(void *arg, void *out)
 enum { BAL_MAX_ROUNDS = 15, BAL_ATTEMPTS = 3 };
 
 /* The sampler's record of the learner's latest run, and the causes it
- * showed: the one named in most rounds goes into a failure. */
+ * showed: the one named in half the rounds goes into a failure. */
 static struct gr_record bal_record;
 struct bal_why {
     int rounds, count[GR_CAUSE_BUSY + 1];
@@ -103,14 +103,11 @@ static void bal_note(struct bal_why *y)
     snprintf(y->said[c], sizeof y->said[c], "%s", clause);
 }
 
-/* The cause the record showed in most rounds, or GR_CAUSE_NONE. */
+/* The cause a failure's rounds showed (in half of them, as for any
+ * failure: gr_cause_of_rounds), or GR_CAUSE_NONE. */
 static enum gr_cause bal_best(const struct bal_why *y)
 {
-    int best = GR_CAUSE_NONE;
-    for (int c = 1; c <= GR_CAUSE_BUSY; c++)
-        if (y->count[c] > y->count[best])
-            best = c;
-    return 2 * y->count[best] > y->rounds ? (enum gr_cause)best : GR_CAUSE_NONE;
+    return gr_cause_of_rounds(y->count, y->rounds, 1);
 }
 
 /* Whether the record showed a static split's shape (a worker that ended
@@ -129,7 +126,7 @@ static int bal_uneven(const struct bal_why *y, int calm)
 }
 
 /* "; in 5 of 5 rounds the record shows imbalance: ... (make trace ...)",
- * or "" when no cause held in most rounds (or in two, for imbalance). */
+ * or "" when no cause held in half the rounds (or in two, for imbalance). */
 static const char *bal_cause(const struct bal_why *y, int calm, char *buf,
                              size_t n)
 {

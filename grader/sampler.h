@@ -108,4 +108,10 @@ enum gr_cause gr_diagnose(const struct gr_record *rec, double seq_cpu,
 /* The cause's short name, for tests and data files ("imbalance"). */
 const char *gr_cause_name(enum gr_cause c);
 
+/* Which cause a set of rounds shows (count[c]: the rounds whose record
+ * showed cause c, for every c up to GR_CAUSE_BUSY): one shown in most of
+ * them; or, for a failure, in at least half and more often than any
+ * other.  GR_CAUSE_NONE where none is. */
+enum gr_cause gr_cause_of_rounds(const int count[], int rounds, int failed);
+
 #endif

@@ -200,23 +200,21 @@ static void note_cause(struct why *y, double seq_cpu)
     snprintf(y->said[c], sizeof y->said[c], "%s", clause);
 }
 
-/* ", and in 4 of 5 rounds worker 1 ...", or "" when no cause held in
- * most rounds. */
-static const char *cause_of(const struct why *y, char *buf, size_t n)
+/* "; in 4 of 5 rounds the record shows ...", or "" where the rounds
+ * show no cause (gr_cause_of_rounds: most of them, or half for a
+ * failure). */
+static const char *cause_of(const struct why *y, int failed, char *buf, size_t n)
 {
-    int best = GR_CAUSE_NONE;
-    for (int c = 1; c <= GR_CAUSE_BUSY; c++)
-        if (y->count[c] > y->count[best])
-            best = c;
+    enum gr_cause best = gr_cause_of_rounds(y->count, y->rounds, failed);
     buf[0] = '\0';
     const char *ex = strstr(gr_rerun(), "EX="); /* grade.py's re-run command */
     int len = ex ? (int)strcspn(ex + 3, " ") : 0;
     if (ex && !memchr(ex + 3, '/', (size_t)len)) /* not NN-slug/name */
         ex = NULL;
-    if (best != GR_CAUSE_NONE && 2 * y->count[best] > y->rounds)
+    if (best != GR_CAUSE_NONE)
         snprintf(buf, n, "; in %d of %d rounds the record shows %s: %s "
                  "(%s%.*s draws it)", y->count[best], y->rounds,
-                 gr_cause_name((enum gr_cause)best), y->said[best],
+                 gr_cause_name(best), y->said[best],
                  ex ? "make trace EX=" : "make trace", len, ex ? ex + 3 : "");
     return buf;
 }
@@ -486,7 +484,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
         if (score >= pass && m.par_cpu >= need_cpu && !too_fast && !caller_works) {
             passed = 1;
             msg[0] = '\0'; /* an earlier failure is outweighed */
-            if (*cause_of(&y, why, sizeof why)) { /* advice, not a fault */
+            if (*cause_of(&y, 0, why, sizeof why)) { /* advice, not a fault */
                 snprintf(msg, n, "%s: passed (score %.2f), but%s", s->what,
                          score, why + 1);
                 fprintf(stderr, "grader advice: %s\n", msg); /* grade.py */
@@ -545,7 +543,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    s->what, workers, S, K, score, pass, m.rounds, twice,
                    m.par_cpu < need_cpu ? ". Its CPU time was about its wall "
                    "time: the work ran on one core at a time" : "",
-                   cause_of(&y, why, sizeof why));
+                   cause_of(&y, 1, why, sizeof why));
         else
             reject(&once, GR_FAIL, "%s: fast, but not parallel: its CPU time "
                    "was only %.2fx its wall time with %d workers, where the "
@@ -553,7 +551,7 @@ enum gr_verdict gr_judge_speedup(const struct gr_speedup *s, char *msg,
                    "over the workers%s",
                    s->what, m.par_cpu, workers, m.kn_cpu,
                    final ? "in each round" : "measured twice",
-                   cause_of(&y, why, sizeof why));
+                   cause_of(&y, 1, why, sizeof why));
         if (gr_failed_twice(failures, too_fast, final)) {
             if (!unsure)
                 j.v = GR_FAIL;

@@ -439,10 +439,11 @@ def judged_once_more(ex, test, tree, settings, right, msg):
 def named_once_more(m, test, settings, cause, msg):
     """A mutant's speedup failure whose message does not name the cause
     it must: the cause is read from the sampler's record of a few rounds
-    (a cause must show in most of them), so that failure is judged once
-    more, and the second decides (reduction--lock-around-work's serial
-    rounds overlap 0 % to 20 % here, against a bar of 25 %, and one
-    fresh-clone make test named no cause in its two rounds)."""
+    (a failure names one shown in half of them), so that failure is
+    judged once more, and the second decides (reduction--lock-around-work's
+    rounds overlap 0 % to 24 % here, against a bar of 25 %, and two
+    fresh-clone make tests named no cause where one of its two rounds
+    went over it)."""
     if cause in msg or JUDGED not in msg:
         return "FAILED", msg
     again = run_again(m, test, "mutants", settings)

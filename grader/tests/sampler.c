@@ -245,6 +245,36 @@ Test(classify, a_large_gap_outweighs_a_late_start)
                       "and ended them 350 ms apart", GR_CAUSE_IMBALANCE);
 }
 
+/* Which cause a set of rounds names: count[c] rounds showed cause c. */
+static void expect_rounds(int none, int serial, int imbalance, int failed,
+                          enum gr_cause want)
+{
+    int count[GR_CAUSE_BUSY + 1] = { 0 };
+    count[GR_CAUSE_NONE] = none, count[GR_CAUSE_SERIAL] = serial;
+    count[GR_CAUSE_IMBALANCE] = imbalance;
+    enum gr_cause c = gr_cause_of_rounds(count, none + serial + imbalance, failed);
+    cr_assert(c == want, "%s over %d rounds with no cause, %d serialised and %d "
+              "uneven named %s, not %s; re-run: make build/grader/sampler && "
+              "./build/grader/sampler --filter 'classify/*'",
+              failed ? "a failure" : "a pass's advice", none, serial, imbalance,
+              gr_cause_name(c), gr_cause_name(want));
+}
+
+/* reduction--lock-around-work failed in two rounds, one of which its
+ * coarse record did not show as serialised: a failure names the cause
+ * of half its rounds, a pass's advice only that of most, and two causes
+ * shown as often name neither. */
+Test(classify, a_failure_names_the_cause_of_half_its_rounds)
+{
+    expect_rounds(1, 1, 0, 1, GR_CAUSE_SERIAL);
+    expect_rounds(1, 1, 0, 0, GR_CAUSE_NONE);
+    expect_rounds(0, 2, 0, 0, GR_CAUSE_SERIAL);
+    expect_rounds(2, 1, 0, 1, GR_CAUSE_NONE);
+    expect_rounds(0, 1, 1, 1, GR_CAUSE_NONE);
+    expect_rounds(1, 2, 1, 1, GR_CAUSE_SERIAL);
+    expect_rounds(2, 0, 0, 1, GR_CAUSE_NONE);
+}
+
 /* The record itself: two workers and the caller, born in order, with
  * their CPU time, and the sampler's cost. */
 /* A pass every 4 ms or more often: half the 2 ms period (sampler.c), as
