@@ -8,7 +8,7 @@
 #   solutions/NN-slug/X.c           reference solution   -> build/sol/NN-slug/X
 #   tests/NN-slug/X.c               Criterion tests      (linked into both)
 #   tests/NN-slug/X.tsan.c          ThreadSanitizer driver (optional)
-#   tests/NN-slug/mutants/X--Y.c    a broken X the tests must catch (or a right one they must pass), or
+#   tests/NN-slug/mutants/X--Y.c    a broken X the tests must catch (or a right X they must pass), or
 #   tests/NN-slug/mutants/X--Y.patch  ... a patch that puts one bug in the solution
 #   plots/NN-slug/X.gp + X.dat      figure               -> build/plots/NN-slug/X.svg
 # A chapter that needs other tools (MPI) adds tests/NN-slug/rules.mk.
