@@ -372,17 +372,22 @@ def mutant_file(m):
     return c if os.path.exists(c) else os.path.join(ROOT, "tests", m + ".patch")
 
 
-def must_fail(path, clause="must fail"):
+def tests_after(path, clause):
+    """The tests a mutant's header lists after `clause:` ("suite/test, ...")."""
     with open(path) as f:
         head = f.read(2000)
     m = re.search(clause + r":\s*([^\n*]+)", head)
     return [t.strip() for t in m.group(1).split(",")] if m else []
 
 
+def must_fail(path):
+    return tests_after(path, "must fail")
+
+
 def must_pass(path):
     """`must pass: suite/test`: a right answer that a naive judge would
     fail (measured at a bad moment, say), which the test must let pass."""
-    return must_fail(path, "must pass")
+    return tests_after(path, "must pass")
 
 
 def must_be_refused(path):
@@ -528,7 +533,8 @@ def check_mutants(settings):
                 emit(f"          caught: {why[:160]}")
             continue
         if not wanted and not passes[m]:
-            record(False, name, "names no test (add a `must fail: suite/test` comment)")
+            record(False, name, "names no test (add a `must fail: suite/test` or "
+                   "`must pass: suite/test` comment)")
             continue
         if built[m].result():
             record(False, name, built[m].result())
